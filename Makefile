@@ -1,0 +1,119 @@
+# faultline - top-level build.  `make qemu` boots it, `make test` tests it.
+# Both first run `make deps`, which installs missing Debian packages.
+#
+# Variables: CPUS (default 4), MEM (default 512M), UEFI=1 (boot under OVMF),
+# CMDLINE='...' (kernel command line), QEMU_CPU (default max), V=1 (verbose).
+
+CPUS ?= 4
+MEM ?= 512M
+UEFI ?= 0
+CMDLINE ?=
+QEMU_CPU ?= max
+BUILD := build
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+# A cross compiler when there is one, else the host gcc in freestanding mode.
+CROSS := $(shell command -v x86_64-elf-gcc >/dev/null 2>&1 && echo x86_64-elf-)
+CC := $(CROSS)gcc
+LD := $(CROSS)ld
+NM := $(CROSS)nm
+NASM := nasm
+
+KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie -mcmodel=kernel -mno-red-zone \
+	-mgeneral-regs-only -fno-stack-protector -nostdlib -fno-omit-frame-pointer \
+	-fno-optimize-sibling-calls -fno-asynchronous-unwind-tables -fno-strict-aliasing \
+	-fno-delete-null-pointer-checks \
+	-Wall -Wextra -Werror -Wno-unused-parameter -I. -MMD -MP
+KLDFLAGS := -nostdlib -n -z max-page-size=0x1000 -T arch/x86_64/kernel.ld --no-warn-rwx-segments -z noexecstack
+
+# Kernel sources: every .c and .asm under these directories.
+KDIRS := boot arch/x86_64 kernel mm
+KSRC_C := $(sort $(foreach d,$(KDIRS),$(wildcard $(d)/*.c)))
+KSRC_ASM := $(sort $(foreach d,$(KDIRS),$(wildcard $(d)/*.asm)))
+KOBJS := $(patsubst %.c,$(BUILD)/%.o,$(KSRC_C)) $(patsubst %.asm,$(BUILD)/%.o,$(KSRC_ASM))
+
+ISO ?= $(BUILD)/faultline.iso
+ISODIR := $(ISO:.iso=.dir)
+
+.PHONY: all iso kernel qemu qemu-gdb test host-test deps clean compile_commands.json
+all: iso
+
+kernel: $(BUILD)/kernel.elf
+iso: $(ISO)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(KCFLAGS) -c $< -o $@
+
+$(BUILD)/%.o: %.asm
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  NASM    $<")
+	$(Q)$(NASM) -f elf64 -g -F dwarf -MD $(BUILD)/$*.d -MP $< -o $@
+
+# Two-pass link: the first gives the addresses of all functions, from which
+# scripts/ksyms.sh generates the symbol table that backtraces print; the
+# table sits in the last section, so adding it moves no code.
+$(BUILD)/ksyms0.o: scripts/ksyms.sh
+	@mkdir -p $(BUILD)
+	$(Q)sh scripts/ksyms.sh /dev/null > $(BUILD)/ksyms0.S && $(CC) -c $(BUILD)/ksyms0.S -o $@
+$(BUILD)/kernel0.elf: $(KOBJS) $(BUILD)/ksyms0.o arch/x86_64/kernel.ld
+	$(Q)$(LD) $(KLDFLAGS) -o $@ $(KOBJS) $(BUILD)/ksyms0.o
+$(BUILD)/kernel.elf: $(BUILD)/kernel0.elf scripts/ksyms.sh
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(NM) -n $< | sh scripts/ksyms.sh - > $(BUILD)/ksyms.S
+	$(Q)$(CC) -c $(BUILD)/ksyms.S -o $(BUILD)/ksyms.o
+	$(Q)$(LD) $(KLDFLAGS) -o $@ $(KOBJS) $(BUILD)/ksyms.o
+	$(Q)$(NM) -n $@ | grep -i ' t ' > $(BUILD)/text1.txt; $(NM) -n $< | grep -i ' t ' > $(BUILD)/text0.txt; \
+		cmp -s $(BUILD)/text0.txt $(BUILD)/text1.txt || { echo "ksyms: code moved between link passes"; rm -f $@; exit 1; }
+
+# The ISO: GRUB (BIOS and UEFI) + kernel; grub.cfg carries CMDLINE.
+# (The config is rewritten only when CMDLINE changes, so the ISO is rebuilt
+# only when the kernel or the command line changed.)
+$(ISODIR)/boot/grub/grub.cfg: iso/grub.cfg.in FORCE
+	@mkdir -p $(dir $@)
+	$(Q)sed 's|@CMDLINE@|$(CMDLINE)|' $< > $@.tmp && { cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@; }
+$(ISO): $(BUILD)/kernel.elf $(ISODIR)/boot/grub/grub.cfg
+	@$(if $(Q),echo "  ISO     $@")
+	$(Q)cp $(BUILD)/kernel.elf $(ISODIR)/boot/kernel.elf
+	$(Q)grub-mkrescue -o $@ $(ISODIR) >$(ISO).log 2>&1 || { cat $(ISO).log; exit 1; }
+FORCE:
+
+QEMU_ENV = ISO=$(ISO) CPUS=$(CPUS) MEM=$(MEM) UEFI=$(UEFI) QEMU_CPU=$(QEMU_CPU)
+
+qemu: deps
+	$(Q)$(MAKE) --no-print-directory iso
+	@echo "*** faultline on QEMU: CPUS=$(CPUS) MEM=$(MEM) UEFI=$(UEFI); quit with Ctrl-A X"
+	-$(Q)$(QEMU_ENV) bash scripts/qemu-run.sh
+
+qemu-gdb: deps
+	$(Q)$(MAKE) --no-print-directory iso
+	@echo "*** QEMU waits for gdb: run 'gdb' in another terminal in this directory (see .gdbinit)"
+	-$(Q)$(QEMU_ENV) GDB=1 bash scripts/qemu-run.sh
+
+# Host unit tests of portable code, with ASan and UBSan.
+HOSTCC := gcc
+HOST_CFLAGS := -std=gnu11 -g -O1 -DHOST_TEST -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined -Wall -Wextra -Werror -Wno-unused-parameter -I.
+.SECONDEXPANSION:
+include tests/host/host.mk
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory all host-test
+	$(Q)bash tests/run.sh
+
+deps:
+	$(Q)bash scripts/deps.sh
+
+compile_commands.json:
+	$(Q)bash scripts/compile_commands.sh "$(CC) $(KCFLAGS)" $(KSRC_C) > $@
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(KOBJS:.o=.d)

@@ -1,0 +1,262 @@
+/* apic.c - the local APIC: enable it (x2APIC when the CPU has it, unless
+ * `nox2apic`), calibrate the TSC and the LAPIC timer against the ACPI PM
+ * timer (or the PIT when there is none), run a periodic tick at HZ on every
+ * CPU, send IPIs.
+ *
+ * Register access goes through lapic_read/lapic_write, which use MSRs in
+ * x2APIC mode and the MMIO page otherwise.  The ICR is written with
+ * interrupts disabled so that the two-register xAPIC write is not torn by
+ * an interrupt handler that sends an IPI itself. */
+#include "arch/x86_64/apic.h"
+#include "arch/x86_64/acpi.h"
+#include "arch/x86_64/paging.h"
+#include "arch/x86_64/trap.h"
+#include "arch/x86_64/x86.h"
+#include "kernel/cmdline.h"
+#include "kernel/percpu.h"
+#include "kernel/printk.h"
+#include "kernel/time.h"
+
+#define LAPIC_ID 0x20
+#define LAPIC_VERSION 0x30
+#define LAPIC_TPR 0x80
+#define LAPIC_EOI 0xb0
+#define LAPIC_SVR 0xf0
+#define LAPIC_ESR 0x280
+#define LAPIC_ICR_LO 0x300
+#define LAPIC_ICR_HI 0x310
+#define LAPIC_LVT_TIMER 0x320
+#define LAPIC_LVT_LINT0 0x350
+#define LAPIC_LVT_LINT1 0x360
+#define LAPIC_LVT_ERROR 0x370
+#define LAPIC_TIMER_INIT 0x380
+#define LAPIC_TIMER_CUR 0x390
+#define LAPIC_TIMER_DIV 0x3e0
+
+#define ICR_FIXED 0x000
+#define ICR_NMI 0x400
+#define ICR_INIT 0x500
+#define ICR_STARTUP 0x600
+#define ICR_PENDING (1u << 12)
+#define ICR_ASSERT (1u << 14)
+#define ICR_LEVEL (1u << 15)
+#define ICR_ALL_BUT_SELF (3u << 18)
+#define LVT_MASKED (1u << 16)
+#define LVT_PERIODIC (1u << 17)
+
+bool apic_x2apic, apic_ready;
+uint32_t lapic_timer_hz;
+static volatile uint32_t *lapic_mmio;
+uint64_t tsc_hz;
+static uint64_t tsc_at_calibration;
+/* ns = cycles * 10^9 / tsc_hz, as a multiply by a 32.32 fixed-point factor
+ * computed once (no 128-bit division in the kernel). */
+static uint64_t ns_per_cycle_32; /* 10^9 / tsc_hz, scaled by 2^32 */
+
+static uint32_t lapic_read(uint32_t reg)
+{
+	if (apic_x2apic)
+		return (uint32_t)rdmsr(0x800 + (reg >> 4));
+	return lapic_mmio[reg / 4];
+}
+
+static void lapic_write(uint32_t reg, uint32_t v)
+{
+	if (apic_x2apic)
+		wrmsr(0x800 + (reg >> 4), v);
+	else
+		lapic_mmio[reg / 4] = v;
+}
+
+uint32_t apic_id(void)
+{
+	if (apic_x2apic)
+		return (uint32_t)rdmsr(0x802);
+	return lapic_read(LAPIC_ID) >> 24;
+}
+
+void lapic_eoi(void) { lapic_write(LAPIC_EOI, 0); }
+
+bool apic_ipi_wait_idle(void)
+{
+	if (apic_x2apic)
+		return true; /* x2APIC ICR writes have no delivery status to wait for */
+	for (int i = 0; i < 1000000; i++) {
+		if (!(lapic_read(LAPIC_ICR_LO) & ICR_PENDING))
+			return true;
+		cpu_relax();
+	}
+	return false;
+}
+
+static void send_icr(uint32_t dest, uint32_t lo)
+{
+	unsigned long f = irq_save();
+	if (apic_x2apic) {
+		wrmsr(0x830, ((uint64_t)dest << 32) | lo);
+	} else {
+		apic_ipi_wait_idle();
+		lapic_write(LAPIC_ICR_HI, dest << 24);
+		lapic_write(LAPIC_ICR_LO, lo);
+	}
+	irq_restore(f);
+}
+
+void apic_send_ipi(uint32_t id, uint8_t vector) { send_icr(id, ICR_FIXED | ICR_ASSERT | vector); }
+void apic_send_ipi_all_but_self(uint8_t vector) { send_icr(0, ICR_FIXED | ICR_ASSERT | ICR_ALL_BUT_SELF | vector); }
+void apic_send_init(uint32_t id) { send_icr(id, ICR_INIT | ICR_ASSERT | ICR_LEVEL); }
+void apic_send_sipi(uint32_t id, uint8_t page) { send_icr(id, ICR_STARTUP | ICR_ASSERT | page); }
+
+void apic_stop_other_cpus(void)
+{
+	if (apic_ready && ncpus_online > 1)
+		send_icr(0, ICR_NMI | ICR_ASSERT | ICR_ALL_BUT_SELF);
+}
+
+static void timer_tick(struct trap_frame *tf)
+{
+	this_cpu()->ticks++;
+}
+
+/* Enable this CPU's LAPIC: software enable with the spurious vector, accept
+ * all priorities, LINT0 masked (the 8259s are masked; devices come through
+ * the IOAPIC), LINT1 as NMI, errors cleared. */
+static void lapic_enable(void)
+{
+	uint64_t base = rdmsr(MSR_APIC_BASE);
+	base |= 1u << 11; /* global enable */
+	if (apic_x2apic)
+		base |= 1u << 10;
+	wrmsr(MSR_APIC_BASE, base);
+	lapic_write(LAPIC_SVR, 0x100 | VEC_SPURIOUS);
+	lapic_write(LAPIC_TPR, 0);
+	lapic_write(LAPIC_LVT_LINT0, LVT_MASKED);
+	lapic_write(LAPIC_LVT_LINT1, ICR_NMI);
+	lapic_write(LAPIC_LVT_ERROR, LVT_MASKED);
+	lapic_write(LAPIC_ESR, 0);
+	lapic_write(LAPIC_ESR, 0);
+	lapic_eoi();
+}
+
+static void lapic_timer_start(void)
+{
+	lapic_write(LAPIC_TIMER_DIV, 0x3); /* divide by 16 */
+	lapic_write(LAPIC_LVT_TIMER, LVT_PERIODIC | VEC_TIMER);
+	lapic_write(LAPIC_TIMER_INIT, lapic_timer_hz / HZ);
+}
+
+/* ---- calibration ---- */
+
+#define PM_TIMER_HZ 3579545u
+#define PIT_HZ 1193182u
+
+/* Busy-wait `ms` milliseconds on the ACPI PM timer (24-bit counter). */
+static bool pm_timer_wait(uint16_t port, unsigned ms)
+{
+	uint32_t need = (uint32_t)((uint64_t)PM_TIMER_HZ * ms / 1000);
+	uint32_t last = inl(port) & 0xffffff, elapsed = 0;
+	for (uint64_t spins = 0; elapsed < need; spins++) {
+		uint32_t now = inl(port) & 0xffffff;
+		elapsed += (now - last) & 0xffffff;
+		last = now;
+		if (spins > 100000000)
+			return false;
+	}
+	return true;
+}
+
+/* Busy-wait `ms` (at most 50) milliseconds on PIT channel 2, gated through
+ * port 0x61, watching OUT2 go high at terminal count. */
+static bool pit_wait(unsigned ms)
+{
+	uint32_t count = PIT_HZ * ms / 1000;
+	outb(0x61, (inb(0x61) & ~0x02) | 0x01); /* gate on, speaker off */
+	outb(0x43, 0xb0);                        /* channel 2, lo/hi, mode 0 */
+	outb(0x42, count & 0xff);
+	outb(0x42, count >> 8);
+	uint8_t v = inb(0x61) & ~0x01;
+	outb(0x61, v); /* restart the count */
+	outb(0x61, v | 1);
+	for (uint64_t spins = 0; !(inb(0x61) & 0x20); spins++)
+		if (spins > 100000000)
+			return false;
+	return true;
+}
+
+static void calibrate(void)
+{
+	const unsigned ms = 50;
+	uint16_t pm = acpi_info.pm_tmr_port;
+	const char *src = pm ? "ACPI PM timer" : "PIT";
+	lapic_write(LAPIC_TIMER_DIV, 0x3);
+	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED);
+	lapic_write(LAPIC_TIMER_INIT, 0xffffffff);
+	uint64_t t0 = rdtsc();
+	bool ok = pm ? pm_timer_wait(pm, ms) : pit_wait(ms);
+	if (!ok && pm) {
+		src = "PIT";
+		lapic_write(LAPIC_TIMER_INIT, 0xffffffff);
+		t0 = rdtsc();
+		ok = pit_wait(ms);
+	}
+	uint64_t t1 = rdtsc();
+	uint32_t left = lapic_read(LAPIC_TIMER_CUR);
+	lapic_write(LAPIC_TIMER_INIT, 0);
+	if (!ok)
+		panic("apic: no working timer (ACPI PM timer or PIT) to calibrate against");
+	tsc_hz = (t1 - t0) * 1000 / ms;
+	lapic_timer_hz = (uint32_t)((uint64_t)(0xffffffffu - left) * 1000 / ms);
+	tsc_at_calibration = t1;
+	ns_per_cycle_32 = (1000000000ull << 32) / tsc_hz;
+	pr_info("apic: calibrated against the %s: TSC %llu.%03llu MHz, LAPIC timer %u.%03u MHz (/16)\n", src,
+		(unsigned long long)(tsc_hz / 1000000), (unsigned long long)(tsc_hz / 1000 % 1000),
+		lapic_timer_hz / 1000000, lapic_timer_hz / 1000 % 1000);
+}
+
+void apic_init_bsp(uint64_t lapic_phys)
+{
+	uint32_t a, b, c, d;
+	cpuid(1, 0, &a, &b, &c, &d);
+	apic_x2apic = (c & (1u << 21)) && !cmdline_has("nox2apic");
+	if (!apic_x2apic)
+		lapic_mmio = ioremap(lapic_phys, PAGE_SIZE);
+	/* Mask the legacy 8259 PICs: interrupts come through the IOAPIC. */
+	outb(0x21, 0xff);
+	outb(0xa1, 0xff);
+	lapic_enable();
+	apic_ready = true;
+	pr_info("apic: %s mode, boot CPU APIC id %u, version 0x%x\n", apic_x2apic ? "x2APIC" : "xAPIC", apic_id(),
+		lapic_read(LAPIC_VERSION) & 0xff);
+	calibrate();
+	irq_register(VEC_TIMER, timer_tick);
+	lapic_timer_start();
+}
+
+void apic_init_ap(void)
+{
+	lapic_enable();
+	lapic_timer_start();
+}
+
+/* ---- time (kernel/time.h) ---- */
+
+uint64_t tsc_to_ns(uint64_t cycles)
+{
+	return (uint64_t)(((__uint128_t)cycles * ns_per_cycle_32) >> 32);
+}
+
+uint64_t time_ns(void) { return tsc_hz ? tsc_to_ns(rdtsc() - tsc_at_calibration) : 0; }
+
+void udelay(uint64_t us)
+{
+	if (!tsc_hz) { /* before calibration: a rough, generous spin */
+		for (uint64_t i = 0; i < us * 1000; i++)
+			cpu_relax();
+		return;
+	}
+	uint64_t end = rdtsc() + tsc_hz / 1000000 * us;
+	while (rdtsc() < end)
+		cpu_relax();
+}
+
+void mdelay(uint64_t ms) { udelay(ms * 1000); }

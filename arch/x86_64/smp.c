@@ -1,0 +1,126 @@
+/* smp.c - start the application processors.
+ *
+ * For each CPU the MADT lists (other than ourselves): give it a kernel
+ * stack (with guard page), fill the trampoline's parameter block, send
+ * INIT, wait 10 ms, send SIPI, wait 200 us, send a second SIPI if it has
+ * not started (Intel SDM vol. 3, "MP initialization"), then wait up to
+ * AP_TIMEOUT_MS for it to mark itself online.  CPUs are started one at a
+ * time because they share the parameter block.  A CPU that does not answer
+ * is reported and skipped.  cpu_online_mask and ncpus_online are updated
+ * by each AP itself (atomically). */
+#include "kernel/smp.h"
+#include "arch/x86_64/acpi.h"
+#include "arch/x86_64/apic.h"
+#include "arch/x86_64/paging.h"
+#include "arch/x86_64/trap.h"
+#include "arch/x86_64/x86.h"
+#include "kernel/cmdline.h"
+#include "kernel/printk.h"
+#include "kernel/string.h"
+#include "kernel/time.h"
+#include "mm/vmap.h"
+
+#define TRAMPOLINE_PHYS 0x8000 /* matches boot/trampoline.asm */
+#define AP_TIMEOUT_MS 2000     /* generous: TCG on a loaded host is slow */
+
+struct tramp_params {
+	uint64_t cr3, efer, stack, entry, cpu;
+};
+
+extern const char trampoline_base[], trampoline_params[], trampoline_end[];
+struct cpumask cpu_online_mask;
+unsigned ncpus_online;
+unsigned ncpus;
+void cpu_init_this(unsigned id); /* main.c: per-CPU setup common to all CPUs */
+__noreturn void ap_idle(void);   /* main.c */
+
+static __noreturn void ap_entry(uint64_t id)
+{
+	percpu_init_this((unsigned)id);
+	cpu_init_this((unsigned)id);
+	apic_init_ap();
+	struct cpu *c = this_cpu();
+	__atomic_add_fetch(&ncpus_online, 1, __ATOMIC_SEQ_CST);
+	cpumask_set(&cpu_online_mask, c->id);
+	WRITE_ONCE(c->online, true);
+	ap_idle();
+}
+
+static bool start_ap(unsigned id)
+{
+	struct cpu *c = &cpus[id];
+	void *stack = vmap_stack_alloc(KSTACK_PAGES);
+	if (!stack) {
+		pr_err("smp: out of memory for cpu%u's stack\n", id);
+		return false;
+	}
+	c->kstack_top = stack;
+	struct tramp_params *p = phys_to_virt(TRAMPOLINE_PHYS + (trampoline_params - trampoline_base));
+	p->cr3 = read_cr3();
+	p->efer = EFER_LME | (rdmsr(MSR_EFER) & EFER_NXE);
+	p->stack = (uint64_t)stack;
+	p->entry = (uint64_t)ap_entry;
+	p->cpu = id;
+	smp_mb();
+
+	apic_send_init(c->apic_id);
+	apic_ipi_wait_idle();
+	mdelay(10);
+	for (int sipi = 0; sipi < 2 && !READ_ONCE(c->online); sipi++) {
+		apic_send_sipi(c->apic_id, TRAMPOLINE_PHYS >> 12);
+		apic_ipi_wait_idle();
+		udelay(200);
+	}
+	uint64_t deadline = time_ns() + AP_TIMEOUT_MS * 1000000ull;
+	while (!READ_ONCE(c->online) && time_ns() < deadline)
+		cpu_relax();
+	if (!READ_ONCE(c->online)) {
+		pr_warn("smp: cpu%u (APIC id %u) did not answer INIT-SIPI-SIPI; skipped\n", id, c->apic_id);
+		return false;
+	}
+	return true;
+}
+
+void smp_boot_aps(void)
+{
+	uint32_t me = apic_id();
+	/* Logical ids: the boot CPU is 0, the others in MADT order. */
+	unsigned n = 1;
+	bool found_me = false;
+	for (unsigned i = 0; i < acpi_info.ncpus; i++) {
+		if (acpi_info.cpus[i].apic_id == me) {
+			found_me = true;
+			continue;
+		}
+		if (n == MAX_CPUS)
+			break;
+		cpus[n++].apic_id = acpi_info.cpus[i].apic_id;
+	}
+	if (!found_me)
+		pr_warn("smp: the boot CPU (APIC id %u) is not in the MADT\n", me);
+	cpus[0].apic_id = me;
+	ncpus = n;
+	if (acpi_info.cpus_ignored)
+		pr_warn("smp: %u CPUs beyond the %d supported are ignored\n", acpi_info.cpus_ignored, MAX_CPUS);
+
+	uint64_t t0 = time_ns();
+	if (ncpus > 1)
+		memcpy(phys_to_virt(TRAMPOLINE_PHYS), trampoline_base, trampoline_end - trampoline_base);
+	long maxcpus = cmdline_get_int("maxcpus", MAX_CPUS);
+	if (cmdline_has("nosmp"))
+		maxcpus = 1;
+	for (unsigned id = 1; id < ncpus; id++) {
+		if ((long)id >= maxcpus) {
+			pr_info("smp: cpu%u (APIC id %u) not started (maxcpus=%ld)\n", id, cpus[id].apic_id, maxcpus);
+			continue;
+		}
+		start_ap(id);
+	}
+	/* The identity map was only for the trampoline: drop it on every CPU,
+	 * so a stray low-address access faults everywhere. */
+	paging_drop_identity();
+	flush_tlb_kernel_range(0, 1ul << 30);
+	uint64_t t1 = time_ns();
+	pr_info("smp: %u of %u CPUs online (APs started in %llu ms)\n", READ_ONCE(ncpus_online), ncpus,
+		(unsigned long long)((t1 - t0) / 1000000));
+}

@@ -1,0 +1,130 @@
+/* main.c - kmain(): the boot CPU's way from boot.asm to a running SMP
+ * kernel, and the per-CPU setup the application processors share.
+ *
+ *   per-CPU pointer -> serial console -> multiboot2 info -> command line
+ *   -> IDT -> early frames -> kernel page tables -> buddy + slab -> GDT/TSS
+ *   -> ACPI (MADT) -> LAPIC + calibration -> IOAPIC -> other CPUs
+ *   -> self-tests (ktest), a deliberate crash (crash=), or idle. */
+#include "arch/x86_64/acpi.h"
+#include "arch/x86_64/apic.h"
+#include "arch/x86_64/bootinfo.h"
+#include "arch/x86_64/ioapic.h"
+#include "arch/x86_64/paging.h"
+#include "arch/x86_64/serial.h"
+#include "arch/x86_64/trap.h"
+#include "arch/x86_64/x86.h"
+#include "kernel/cmdline.h"
+#include "kernel/crash.h"
+#include "kernel/ktest.h"
+#include "kernel/panic.h"
+#include "kernel/percpu.h"
+#include "kernel/printk.h"
+#include "kernel/smp.h"
+#include "kernel/string.h"
+#include "kernel/time.h"
+#include "mm/frame.h"
+#include "mm/slab.h"
+#include "mm/vmap.h"
+
+extern int console_loglevel;
+static uint64_t boot_tsc; /* TSC at kmain entry */
+
+/* Parameters the kernel understands (anything else gets a warning). */
+static void register_params(void)
+{
+	static const char *const keys[] = { "console", "quiet", "loglevel", "init", "ktest", "crash", "panic",
+					    "mm.lock", "nosmp", "maxcpus", "nox2apic", "debug" };
+	for (unsigned i = 0; i < ARRAY_SIZE(keys); i++)
+		cmdline_register(keys[i]);
+}
+
+/* Setup every CPU does for itself: descriptor tables, control registers. */
+void cpu_init_this(unsigned id)
+{
+	gdt_init_cpu(id);
+	percpu_init_this(id); /* loading segments may clear the GS base on some CPUs */
+	idt_load();
+	uint64_t cr4 = read_cr4();
+	cr4 |= (cpu_has_pge ? CR4_PGE : 0) | (cpu_has_smep ? CR4_SMEP : 0) | (cpu_has_smap ? CR4_SMAP : 0);
+	write_cr4(cr4);
+	write_cr0(read_cr0() | CR0_WP);
+}
+
+__noreturn void ap_idle(void)
+{
+	irq_enable();
+	for (;;)
+		hlt();
+}
+
+static void com1_irq(struct trap_frame *tf) { serial_irq(); }
+
+void call_on_stack(void *arg, void (*fn)(void *), void *stack_top); /* entry.asm */
+static __noreturn void kmain_guarded(void *unused);
+
+__noreturn void kmain(uint32_t magic, uint32_t info)
+{
+	boot_tsc = rdtsc();
+	percpu_init_this(0);
+	serial_init();
+	if (!multiboot2_parse(magic, info)) {
+		printk(KERN_EMERG "faultline: not started by a multiboot2 boot loader (magic 0x%x); halting\n", magic);
+		halt_forever();
+	}
+	register_params();
+	cmdline_parse(boot_info.cmdline);
+	if (cmdline_has("quiet"))
+		console_loglevel = 5;
+	if (cmdline_get("loglevel"))
+		console_loglevel = (int)cmdline_get_int("loglevel", console_loglevel);
+	pr_info("faultline: booting on %s, command line: %s\n", boot_info.loader[0] ? boot_info.loader : "?",
+		boot_info.cmdline);
+	idt_init();
+	idt_load();
+
+	frame_early_init();
+	paging_init();
+	frame_init();
+	paging_frames_ready();
+	slab_init();
+	cpu_init_this(0);
+	/* Leave the boot stack (in .bss, no guard page) for a guarded one. */
+	cpus[0].kstack_top = vmap_stack_alloc(KSTACK_PAGES);
+	if (!cpus[0].kstack_top)
+		panic("out of memory for the boot CPU's stack");
+	call_on_stack(NULL, kmain_guarded, cpus[0].kstack_top);
+	halt_forever();
+}
+
+/* The rest of boot, on the boot CPU's guarded vmap stack. */
+static __noreturn void kmain_guarded(void *unused)
+{
+	acpi_init();
+	apic_init_bsp(acpi_info.lapic_phys);
+	ioapic_init();
+	irq_register(VEC_COM1, com1_irq);
+	ioapic_route_isa_irq(4, VEC_COM1, apic_id());
+	serial_enable_rx_irq();
+	smp_call_init();
+
+	cpus[0].online = true;
+	cpumask_set(&cpu_online_mask, 0);
+	ncpus_online = 1;
+	irq_enable();
+	smp_boot_aps();
+	uint64_t boot_ms = tsc_to_ns(rdtsc() - boot_tsc) / 1000000;
+	pr_info("faultline: all CPUs online: %u CPUs, %llu MiB free, %llu ms since kmain\n", ncpus_online,
+		(unsigned long long)(frames_free() >> 8), (unsigned long long)boot_ms);
+
+	if (cmdline_has("crash"))
+		crash(cmdline_get("crash"));
+	if (cmdline_has("ktest"))
+		ktest_run(cmdline_get("ktest"));
+	pr_info("faultline: nothing more to run yet (user programs come next); idling. Quit QEMU with Ctrl-A X.\n");
+	for (;;) {
+		int c;
+		while ((c = serial_getc()) >= 0)
+			serial_putc((char)c); /* echo, to show the receive interrupt works */
+		hlt();
+	}
+}

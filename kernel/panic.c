@@ -1,0 +1,70 @@
+/* panic.c - panic(): report, stop all CPUs, and exit QEMU or halt. */
+#include "kernel/panic.h"
+#include "arch/x86_64/apic.h"
+#include "arch/x86_64/power.h"
+#include "arch/x86_64/trap.h"
+#include "arch/x86_64/x86.h"
+#include "kernel/cmdline.h"
+#include "kernel/percpu.h"
+#include "kernel/printk.h"
+#include "arch/x86_64/serial.h"
+#include "kernel/string.h"
+#include <stdarg.h>
+
+bool panicking;
+static int panic_cpu = -1; /* first CPU to panic; the others halt */
+void console_bust_lock(void);
+extern bool percpu_ready;
+
+__noreturn void halt_forever(void)
+{
+	for (;;) {
+		irq_disable();
+		hlt();
+	}
+}
+
+void panic_enter(void)
+{
+	irq_disable();
+	int me = percpu_ready ? (int)cpu_id() : 0;
+	int expected = -1;
+	if (!__atomic_compare_exchange_n(&panic_cpu, &expected, me, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+		if (expected == me) {
+			static const char msg[] = "\nfaultline: recursive panic, halting\n";
+			serial_write(msg, sizeof(msg) - 1);
+			panic_finish();
+		}
+		halt_forever(); /* another CPU is reporting; it will stop us by NMI anyway */
+	}
+	WRITE_ONCE(panicking, true);
+	apic_stop_other_cpus();
+	console_bust_lock();
+}
+
+__noreturn void panic_finish(void)
+{
+	printk(KERN_EMERG "---[ end of report: all CPUs stopped ]---\n");
+	if (cmdline_has("ktest") || cmdline_has("crash") || (cmdline_get("panic") && !strcmp(cmdline_get("panic"), "exit")))
+		qemu_exit(QEMU_EXIT_FAILURE);
+	halt_forever();
+}
+
+__noreturn void panic(const char *fmt, ...)
+{
+	panic_enter();
+	char buf[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	printk(KERN_EMERG "Kernel panic - not syncing: %s\n", buf);
+	dump_stack();
+	panic_finish();
+}
+
+void warn_print(const char *file, int line, const char *cond)
+{
+	printk(KERN_WARNING "WARNING: %s:%d: %s\n", file, line, cond);
+	dump_stack();
+}

@@ -1,0 +1,28 @@
+/* percpu.c - the per-CPU array and preemption counting. */
+#include "kernel/percpu.h"
+#include "arch/x86_64/x86.h"
+#include "kernel/assert.h"
+
+struct cpu cpus[MAX_CPUS];
+extern bool percpu_ready;
+
+void percpu_init_this(unsigned id)
+{
+	struct cpu *c = &cpus[id];
+	c->self = c;
+	c->id = id;
+	wrmsr(MSR_GS_BASE, (uint64_t)c);
+	wrmsr(MSR_KERNEL_GS_BASE, 0);
+	percpu_ready = true;
+}
+
+/* Without a scheduler yet, preemption means nothing more than a count the
+ * debug checks can read; the scheduler (next issue) will honour it. */
+void preempt_disable(void) { this_cpu()->preempt_count++; }
+
+void preempt_enable(void)
+{
+	struct cpu *c = this_cpu();
+	BUG_ON(c->preempt_count <= 0);
+	c->preempt_count--;
+}

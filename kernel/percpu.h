@@ -1,0 +1,71 @@
+/* percpu.h - per-CPU data, reached through the GS base.
+ *
+ * cpus[i] is CPU i's struct cpu; GS base points at it from the moment that CPU
+ * runs C code, so this_cpu() is one instruction.  Fields are written only by
+ * the CPU that owns them unless a comment says otherwise.  Logical CPU ids
+ * are dense 0..ncpus-1 in MADT order with the boot CPU as 0; apic_id maps
+ * them to hardware. */
+#pragma once
+#include "kernel/compiler.h"
+#include "kernel/list.h"
+
+#define MAX_CPUS 64
+
+struct tss;
+struct cpu {
+	struct cpu *self;      /* gs:0, for this_cpu() */
+	unsigned id;           /* logical CPU id */
+	uint32_t apic_id;      /* local APIC / x2APIC id (set by smp.c) */
+	int preempt_count;     /* spinlocks held (and other no-preempt sections) */
+	int irq_depth;         /* nesting of interrupt handlers */
+	volatile bool online;  /* set by the CPU itself once it runs; read by the boot CPU */
+	uint64_t ticks;        /* LAPIC timer ticks taken on this CPU */
+	struct tss *tss;       /* this CPU's TSS (gdt.c) */
+	uint64_t *gdt;         /* this CPU's GDT (gdt.c) */
+	void *kstack_top;      /* top of this CPU's boot/idle stack */
+	void *emergency_stack; /* top of a stack for reporting kernel stack overflows */
+	struct list_head pcp_list; /* per-CPU free single pages (mm/frame.c) */
+	unsigned pcp_count;        /* number of pages on pcp_list */
+	uint64_t pcp_refills, pcp_drains; /* statistics */
+};
+
+extern struct cpu cpus[MAX_CPUS];
+extern unsigned ncpus;      /* CPUs found in the MADT (and brought up or not) */
+extern unsigned ncpus_online;
+
+static inline struct cpu *this_cpu(void)
+{
+	struct cpu *c;
+	__asm__ volatile("movq %%gs:0, %0" : "=r"(c));
+	return c;
+}
+
+static inline unsigned cpu_id(void)
+{
+	unsigned id;
+	__asm__ volatile("movl %%gs:%c1, %0" : "=r"(id) : "i"(offsetof(struct cpu, id)));
+	return id;
+}
+
+void percpu_init_this(unsigned id); /* point GS base at cpus[id] */
+void preempt_disable(void);
+void preempt_enable(void);
+
+/* A per-CPU counter: each CPU adds to its own slot (no shared cache line
+ * traffic); readers sum all slots (not atomic with respect to updates). */
+struct percpu_counter {
+	struct {
+		uint64_t v;
+	} __aligned(64) slot[MAX_CPUS];
+};
+static inline void percpu_counter_add(struct percpu_counter *c, uint64_t n)
+{
+	__atomic_fetch_add(&c->slot[cpu_id()].v, n, __ATOMIC_RELAXED);
+}
+static inline uint64_t percpu_counter_sum(const struct percpu_counter *c)
+{
+	uint64_t s = 0;
+	for (unsigned i = 0; i < MAX_CPUS; i++)
+		s += __atomic_load_n(&c->slot[i].v, __ATOMIC_RELAXED);
+	return s;
+}

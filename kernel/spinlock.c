@@ -1,0 +1,95 @@
+/* spinlock.c - ticket spinlocks with debug checks (see spinlock.h).
+ *
+ * A ticket lock is fair (FIFO): a locker takes `next` with an atomic
+ * fetch-add and waits until `owner` reaches its ticket; unlock increments
+ * `owner` with a release store.  `cpu` and `caller` are written only by the
+ * holder and are for diagnostics. */
+#include "kernel/spinlock.h"
+#include "arch/x86_64/x86.h"
+#include "kernel/assert.h"
+#include "kernel/percpu.h"
+#include "kernel/time.h"
+
+#define SPIN_TIMEOUT_MS 20000 /* generous: TCG can deschedule a vCPU for long */
+
+extern bool percpu_ready;
+extern bool panicking;
+
+void spin_init(struct spinlock *l, const char *name)
+{
+	l->next = l->owner = 0;
+	l->cpu = -1;
+	l->name = name;
+	l->caller = NULL;
+}
+
+bool spin_held(const struct spinlock *l)
+{
+	return READ_ONCE(l->owner) != READ_ONCE(l->next) && READ_ONCE(l->cpu) == (int)cpu_id();
+}
+
+static __attribute__((noinline)) void spin_lock_slow(struct spinlock *l, uint16_t ticket, void *caller)
+{
+	uint64_t start = rdtsc();
+	uint64_t limit = tsc_hz ? tsc_hz / 1000 * SPIN_TIMEOUT_MS : 0;
+	while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != ticket) {
+		cpu_relax();
+		if (limit && rdtsc() - start > limit && !panicking)
+			panic("spinlock %s: stuck for %d ms (held by cpu%d, taken at %p; waiter %p)", l->name,
+			      SPIN_TIMEOUT_MS, READ_ONCE(l->cpu), READ_ONCE(l->caller), caller);
+	}
+}
+
+static inline void spin_lock_at(struct spinlock *l, void *caller)
+{
+	preempt_disable();
+	if (unlikely(spin_held(l)) && !panicking)
+		panic("spinlock %s: recursive lock on cpu%u (first taken at %p, again at %p)", l->name, cpu_id(),
+		      l->caller, caller);
+	uint16_t ticket = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
+	if (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != ticket)
+		spin_lock_slow(l, ticket, caller);
+	l->cpu = (int)cpu_id();
+	l->caller = caller;
+}
+
+void spin_lock(struct spinlock *l) { spin_lock_at(l, __builtin_return_address(0)); }
+
+bool spin_trylock(struct spinlock *l)
+{
+	preempt_disable();
+	uint16_t owner = __atomic_load_n(&l->owner, __ATOMIC_RELAXED);
+	uint16_t expect = owner;
+	if (__atomic_load_n(&l->next, __ATOMIC_RELAXED) == owner &&
+	    __atomic_compare_exchange_n(&l->next, &expect, (uint16_t)(owner + 1), false, __ATOMIC_ACQUIRE,
+					__ATOMIC_RELAXED)) {
+		l->cpu = (int)cpu_id();
+		l->caller = __builtin_return_address(0);
+		return true;
+	}
+	preempt_enable();
+	return false;
+}
+
+void spin_unlock(struct spinlock *l)
+{
+	if (unlikely(!spin_held(l)) && !panicking)
+		panic("spinlock %s: unlock on cpu%u but held by cpu%d (not held: %d)", l->name, cpu_id(), l->cpu,
+		      l->owner == l->next);
+	l->cpu = -1;
+	__atomic_store_n(&l->owner, (uint16_t)(l->owner + 1), __ATOMIC_RELEASE);
+	preempt_enable();
+}
+
+unsigned long spin_lock_irqsave(struct spinlock *l)
+{
+	unsigned long f = irq_save();
+	spin_lock_at(l, __builtin_return_address(0));
+	return f;
+}
+
+void spin_unlock_irqrestore(struct spinlock *l, unsigned long flags)
+{
+	spin_unlock(l);
+	irq_restore(flags);
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# qemu-run.sh - boot a faultline ISO in QEMU.  Used by `make qemu`,
+# `make qemu-gdb` and tests/run.sh, so all three boot the same machine.
+# Environment: ISO (required), CPUS, MEM, UEFI=1, QEMU_CPU, SERIAL (a QEMU
+# -serial argument; default mon:stdio), GDB=1 (wait for gdb on :1234).
+# QEMU's exit status is passed through: 33 / 35 are the kernel's success /
+# failure through isa-debug-exit (arch/x86_64/power.h).
+set -u
+: "${ISO:?ISO is required}"
+CPUS=${CPUS:-4}
+MEM=${MEM:-512M}
+UEFI=${UEFI:-0}
+QEMU_CPU=${QEMU_CPU:-max}
+SERIAL=${SERIAL:-mon:stdio}
+args=(-machine pc -cpu "$QEMU_CPU" -smp "$CPUS" -m "$MEM" -accel tcg,thread=multi
+	-cdrom "$ISO" -boot d -no-reboot -display none -serial "$SERIAL"
+	-device isa-debug-exit,iobase=0xf4,iosize=0x04)
+if [ "$UEFI" = 1 ]; then
+	vars="${ISO%.iso}.ovmf-vars.fd"
+	cp /usr/share/OVMF/OVMF_VARS.fd "$vars"
+	args+=(-drive if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE.fd
+		-drive if=pflash,format=raw,file="$vars")
+fi
+[ "${GDB:-0}" = 1 ] && args+=(-s -S)
+[ "$SERIAL" != mon:stdio ] && args+=(-monitor none)
+exec qemu-system-x86_64 "${args[@]}"

@@ -1,0 +1,22 @@
+# host.mk - host unit tests of the portable kernel code (included by the
+# top Makefile).  Each test links the code under test with tests/host/shim.c
+# and runs under ASan + UBSan.
+
+HOST_TESTS := test_buddy test_slab test_cmdline test_acpi test_vsnprintf
+HOST_BIN := $(BUILD)/host
+
+test_buddy_SRC := mm/buddy.c
+test_slab_SRC := mm/slab.c
+test_cmdline_SRC := kernel/cmdline.c
+test_acpi_SRC := arch/x86_64/acpi_parse.c
+# vsnprintf.c's functions are renamed so they do not replace libc's.
+test_vsnprintf_SRC := kernel/vsnprintf.c
+test_vsnprintf_FLAGS := -Dvsnprintf=k_vsnprintf -Dsnprintf=k_snprintf -Wno-format
+
+host-test: $(addprefix $(HOST_BIN)/,$(HOST_TESTS))
+
+$(HOST_BIN)/%: tests/host/%.c tests/host/shim.c tests/host/check.h $$(%_SRC)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  HOSTCC  $@")
+	$(Q)$(HOSTCC) $(HOST_CFLAGS) -MMD -MP $($*_FLAGS) -o $@ $< $($*_SRC) tests/host/shim.c -lpthread
+-include $(addprefix $(HOST_BIN)/,$(addsuffix .d,$(HOST_TESTS)))

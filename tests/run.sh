@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# run.sh - faultline's test suite (what `make test` runs after building).
+#
+#  1. host unit tests of portable code (build/host/test_*, ASan + UBSan);
+#  2. the in-kernel self-tests (`ktest`) booted in QEMU across a matrix of
+#     CPU counts, memory sizes, firmware (SeaBIOS / OVMF) and CPU models;
+#  3. boots that must fail in a particular way (deliberate crashes, too
+#     little memory) and boots whose log must show something.
+#
+# Every test case prints "ok - NAME" or "not ok - NAME"; a failing QEMU run
+# prints the tail of its serial log.  The last line is "N passed, N failed".
+# Environment: TESTS=REGEX runs only the cases whose name matches;
+# TIMEOUT_SCALE multiplies every QEMU timeout (slow machines).
+set -u
+cd "$(dirname "$0")/.."
+OUT=build/test
+mkdir -p "$OUT"
+pass=0
+fail=0
+FILTER=${TESTS:-.}
+SCALE=${TIMEOUT_SCALE:-1}
+
+ok() { echo "ok - $1"; pass=$((pass + 1)); }
+not_ok() { echo "not ok - $1"; fail=$((fail + 1)); }
+selected() { [[ "$1" =~ $FILTER ]]; }
+
+# ---- 1. host unit tests ----
+for t in build/host/test_*; do
+	[ -x "$t" ] || continue
+	name="host/$(basename "$t")"
+	selected "$name" || continue
+	log="$OUT/$(basename "$t").log"
+	"$t" >"$log" 2>&1
+	status=$?
+	n_ok=0
+	while read -r line; do
+		case "$line" in
+		"ok "*) ok "$name: ${line#ok * }"; n_ok=$((n_ok + 1)) ;;
+		"not ok "*) not_ok "$name: ${line#not ok * }"; sed -n '/^    #/p' "$log" | head -20 ;;
+		esac
+	done < <(grep -E '^(not )?ok ' "$log")
+	if [ $status -ne 0 ] && ! grep -q '^not ok' "$log"; then
+		not_ok "$name exited with status $status"
+		tail -20 "$log"
+	fi
+done
+
+# ---- 2 and 3. QEMU boots ----
+# boot NAME CPUS MEM UEFI QEMU_CPU TIMEOUT CMDLINE: builds an ISO with that
+# command line and boots it; sets $log and $status.
+boot() {
+	local name=$1 cpus=$2 mem=$3 uefi=$4 cpu=$5 timeout=$6 cmdline=$7
+	local iso="$OUT/$name.iso"
+	log="$OUT/$name.serial.log"
+	rm -f "$log"
+	if ! make -s --no-print-directory iso ISO="$iso" CMDLINE="$cmdline" >"$OUT/$name.build.log" 2>&1; then
+		cat "$OUT/$name.build.log"
+		status=255
+		return
+	fi
+	timeout --foreground -k 5 $((timeout * SCALE)) env ISO="$iso" CPUS="$cpus" MEM="$mem" UEFI="$uefi" \
+		QEMU_CPU="$cpu" SERIAL="file:$log" bash scripts/qemu-run.sh </dev/null >"$OUT/$name.qemu.log" 2>&1
+	status=$?
+	# Drop the "[time] cpuN: " prefix printk puts on every line.
+	sed -i -e 's/\r$//' "$log" 2>/dev/null
+	sed -E 's/^\[ *[0-9]+\.[0-9]+\] cpu[0-9]+: //' "$log" >"$log.plain" 2>/dev/null || : >"$log.plain"
+}
+
+tail_log() {
+	echo "    # --- last lines of $log (QEMU status $status) ---"
+	tail -25 "$log" 2>/dev/null | sed 's/^/    # /'
+}
+
+# ktest_boot NAME CPUS MEM UEFI QEMU_CPU [EXTRA_CMDLINE]: every KTAP case
+# becomes a test "NAME: suite.case"; the boot itself must end in success.
+ktest_boot() {
+	local name=$1 cpus=$2 mem=$3 uefi=$4 cpu=$5 extra=${6:-}
+	selected "$name" || return 0
+	boot "$name" "$cpus" "$mem" "$uefi" "$cpu" 300 "ktest $extra"
+	local plan cases=0 bad=0
+	plan=$(grep -m1 -E '^1\.\.[0-9]+$' "$log.plain" | cut -c4-)
+	while read -r line; do
+		case "$line" in
+		"ok "*) ok "$name: ${line#ok * }"; cases=$((cases + 1)) ;;
+		"not ok "*) not_ok "$name: ${line#not ok * }"; cases=$((cases + 1)); bad=1 ;;
+		esac
+	done < <(grep -E '^(not )?ok [0-9]+ ' "$log.plain")
+	if [ "$status" -ne 33 ] || [ -z "$plan" ] || [ "$cases" -ne "$plan" ]; then
+		not_ok "$name: boot (QEMU status $status, $cases of ${plan:-?} cases reported; 33 = all passed)"
+		tail_log
+	elif [ $bad -ne 0 ]; then
+		grep -E '^    # ' "$log.plain" | head -20
+	fi
+	# Every CPU the machine has must have come online.
+	if grep -q "all CPUs online: $cpus CPUs" "$log.plain"; then
+		ok "$name: $cpus CPUs online"
+	else
+		not_ok "$name: $cpus CPUs online"
+		grep -E 'smp:|all CPUs online' "$log.plain" | sed 's/^/    # /'
+	fi
+}
+
+# expect_boot NAME CPUS MEM STATUS CMDLINE PATTERN...: the boot must exit
+# with STATUS and its log must match every PATTERN (grep -E), in order of
+# listing but anywhere in the log.
+expect_boot() {
+	local name=$1 cpus=$2 mem=$3 want=$4 cmdline=$5
+	shift 5
+	selected "$name" || return 0
+	boot "$name" "$cpus" "$mem" 0 max 120 "$cmdline"
+	local missing=""
+	for p in "$@"; do
+		grep -qE -- "$p" "$log.plain" || missing="$missing [$p]"
+	done
+	if [ "$status" -eq "$want" ] && [ -z "$missing" ]; then
+		ok "$name"
+	else
+		not_ok "$name (status $status, want $want; missing:$missing)"
+		tail_log
+	fi
+}
+
+# The boot matrix: SeaBIOS with 1, 2, 4, 8 CPUs; OVMF with 4; small and
+# large memory; the plain qemu64 CPU model (no SMEP/SMAP/x2APIC/PCID).
+ktest_boot bios-cpus1 1 256M 0 max
+ktest_boot bios-cpus2 2 256M 0 max
+ktest_boot bios-cpus4 4 256M 0 max
+ktest_boot bios-cpus8 8 256M 0 max
+ktest_boot uefi-cpus4 4 256M 1 max
+ktest_boot mem64M 2 64M 0 max
+ktest_boot mem4G 2 4G 0 max
+ktest_boot qemu64 2 256M 0 qemu64
+
+# Deliberate kernel faults: the oops names the faulting functions.
+expect_boot crash-nullptr 2 128M 35 "crash=nullptr" \
+	'kernel oops: #PF page fault' 'page fault at address 0000000000000000: page not present, write, kernel mode' \
+	'RIP is at .*crash_nullptr\+0x' 'crash_dispatch\+0x' 'kmain\+0x' 'all CPUs stopped'
+expect_boot crash-stack 2 128M 35 "crash=stack" \
+	'kernel oops: #(PF page fault|DF double fault)' 'kernel stack overflow: .* is a stack guard page' 'crash_stack(\.[a-z0-9.]+)?\+0x'
+expect_boot crash-panic 4 128M 35 "crash=panic" \
+	'Kernel panic - not syncing: crash=panic requested' 'panic\+0x' 'crash_dispatch\+0x' 'kmain\+0x'
+expect_boot crash-bug 2 128M 35 "crash=bug" 'Kernel panic - not syncing: BUG at kernel/crash.c:[0-9]+' 'crash_dispatch\+0x'
+# Bad input: too little memory is a clear panic, not a triple fault;
+# unknown parameters are warned about and the boot goes on.
+expect_boot lowmem-16M 1 16M 35 "panic=exit" 'Kernel panic - not syncing: not enough memory'
+expect_boot unknown-param 2 128M 33 "ktest=boot. frobnicate=3 quiet" "unknown parameter 'frobnicate'" '^ok 1 '
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
