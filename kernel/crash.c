@@ -1,4 +1,5 @@
-/* crash.c - `crash=nullptr|ud|divide|panic|stack|bug` on the command line:
+/* crash.c - `crash=nullptr|ud|divide|panic|stack|bug|lock-recursion|
+ * unlock-unheld|lock-stuck` on the command line:
  * fault on purpose after boot.  The calls go through a few noinline
  * functions so the backtrace has recognisable frames:
  * crash_nullptr <- crash_dispatch <- crash <- kmain. */
@@ -6,7 +7,10 @@
 #include "kernel/assert.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
+#include "kernel/smp.h"
+#include "kernel/spinlock.h"
 #include "kernel/string.h"
+#include "kernel/time.h"
 
 #define NOINLINE __attribute__((noinline))
 
@@ -31,6 +35,37 @@ NOINLINE static int crash_stack(volatile int depth, volatile int limit)
 	return crash_stack(depth + 1, limit) + pad[0];
 }
 
+static struct spinlock crash_lock = SPINLOCK_INIT("crash_lock");
+
+/* Spinlock debug checks: each of these must panic, naming the lock. */
+NOINLINE static void crash_lock_recursion(void)
+{
+	spin_lock(&crash_lock);
+	spin_lock(&crash_lock);
+}
+
+NOINLINE static void crash_unlock_unheld(void) { spin_unlock(&crash_lock); }
+
+static void hold_forever(void *arg)
+{
+	spin_lock(&crash_lock);
+	for (;;)
+		__asm__ volatile("pause");
+}
+
+/* Another CPU takes the lock and never lets go; we then wait for it until
+ * the spinlock's stuck-lock detector fires (spinlock.timeout_ms). */
+NOINLINE static void crash_lock_stuck(void)
+{
+	if (ncpus_online < 2) {
+		pr_warn("crash: lock-stuck needs a second CPU\n");
+		return;
+	}
+	smp_call_function_single(1, hold_forever, NULL, false);
+	mdelay(100);
+	spin_lock(&crash_lock);
+}
+
 NOINLINE static void crash_dispatch(const char *kind)
 {
 	pr_info("crash: doing '%s' on purpose\n", kind);
@@ -46,8 +81,15 @@ NOINLINE static void crash_dispatch(const char *kind)
 		panic("crash=panic requested");
 	else if (!strcmp(kind, "bug"))
 		BUG_ON(kind[0] == 'b');
+	else if (!strcmp(kind, "lock-recursion"))
+		crash_lock_recursion();
+	else if (!strcmp(kind, "unlock-unheld"))
+		crash_unlock_unheld();
+	else if (!strcmp(kind, "lock-stuck"))
+		crash_lock_stuck();
 	else
-		pr_warn("crash: unknown kind '%s' (nullptr, ud, divide, stack, panic, bug)\n", kind);
+		pr_warn("crash: unknown kind '%s' (nullptr, ud, divide, stack, panic, bug, lock-recursion, "
+			"unlock-unheld, lock-stuck)\n", kind);
 }
 
 NOINLINE void crash(const char *kind) { crash_dispatch(kind ? kind : ""); }

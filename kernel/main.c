@@ -33,7 +33,8 @@ static uint64_t boot_tsc; /* TSC at kmain entry */
 static void register_params(void)
 {
 	static const char *const keys[] = { "console", "quiet", "loglevel", "init", "ktest", "crash", "panic",
-					    "mm.lock", "nosmp", "maxcpus", "nox2apic", "debug" };
+					    "mm.lock", "nosmp", "maxcpus", "nox2apic", "debug", "smp.phantom_apic",
+					    "spinlock.timeout_ms" };
 	for (unsigned i = 0; i < ARRAY_SIZE(keys); i++)
 		cmdline_register(keys[i]);
 }
@@ -75,6 +76,8 @@ __noreturn void kmain(uint32_t magic, uint32_t info)
 	cmdline_parse(boot_info.cmdline);
 	if (cmdline_has("quiet"))
 		console_loglevel = 5;
+	extern unsigned long spin_timeout_ms;
+	spin_timeout_ms = (unsigned long)cmdline_get_int("spinlock.timeout_ms", (long)spin_timeout_ms);
 	if (cmdline_get("loglevel"))
 		console_loglevel = (int)cmdline_get_int("loglevel", console_loglevel);
 	pr_info("faultline: booting on %s, command line: %s\n", boot_info.loader[0] ? boot_info.loader : "?",

@@ -124,3 +124,21 @@ KTEST(timer, ticks_on_every_cpu)
 		KEXPECT(t, n >= 3);
 	}
 }
+
+static struct percpu_counter pc_counter;
+
+static void add_many(void *arg)
+{
+	for (int i = 0; i < 10000; i++)
+		percpu_counter_add(&pc_counter, 1);
+}
+
+KTEST(percpu, counter_sums_every_cpu)
+{
+	uint64_t before = percpu_counter_sum(&pc_counter);
+	smp_call_function_all(add_many, NULL, true);
+	KEXPECT_EQ(t, percpu_counter_sum(&pc_counter) - before, 10000ull * ncpus_online);
+	/* Each CPU wrote only its own slot. */
+	for (unsigned i = 0; i < ncpus_online; i++)
+		KEXPECT_EQ(t, pc_counter.slot[i].v, 10000);
+}

@@ -10,7 +10,10 @@
 #include "kernel/percpu.h"
 #include "kernel/time.h"
 
-#define SPIN_TIMEOUT_MS 20000 /* generous: TCG can deschedule a vCPU for long */
+/* A lock waited for longer than this is reported as stuck (panic naming the
+ * holder).  Generous by default: under TCG a vCPU can be descheduled for
+ * long.  `spinlock.timeout_ms=N` changes it (tests use a short one). */
+unsigned long spin_timeout_ms = 20000;
 
 extern bool percpu_ready;
 extern bool panicking;
@@ -31,12 +34,12 @@ bool spin_held(const struct spinlock *l)
 static __attribute__((noinline)) void spin_lock_slow(struct spinlock *l, uint16_t ticket, void *caller)
 {
 	uint64_t start = rdtsc();
-	uint64_t limit = tsc_hz ? tsc_hz / 1000 * SPIN_TIMEOUT_MS : 0;
+	uint64_t limit = tsc_hz ? tsc_hz / 1000 * spin_timeout_ms : 0;
 	while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != ticket) {
 		cpu_relax();
 		if (limit && rdtsc() - start > limit && !panicking)
-			panic("spinlock %s: stuck for %d ms (held by cpu%d, taken at %p; waiter %p)", l->name,
-			      SPIN_TIMEOUT_MS, READ_ONCE(l->cpu), READ_ONCE(l->caller), caller);
+			panic("spinlock %s: stuck for %lu ms (held by cpu%d, taken at %p; waiter %p)", l->name,
+			      spin_timeout_ms, READ_ONCE(l->cpu), READ_ONCE(l->caller), caller);
 	}
 }
 

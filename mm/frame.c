@@ -162,6 +162,7 @@ static void pcp_refill(struct cpu *c)
 		struct page *p = buddy_alloc(&buddy, 0);
 		if (!p)
 			break;
+		p->flags |= PG_pcp;
 		list_add(&p->lru, &c->pcp_list);
 		c->pcp_count++;
 	}
@@ -176,6 +177,7 @@ static void pcp_drain(struct cpu *c, unsigned n)
 		struct page *p = list_first_entry(&c->pcp_list, struct page, lru);
 		list_del(&p->lru);
 		c->pcp_count--;
+		p->flags &= ~PG_pcp;
 		buddy_free(&buddy, p, 0);
 	}
 	c->pcp_drains++;
@@ -193,6 +195,7 @@ static struct page *pcp_alloc(void)
 		p = list_first_entry(&c->pcp_list, struct page, lru);
 		list_del(&p->lru);
 		c->pcp_count--;
+		p->flags &= ~PG_pcp;
 	}
 	irq_restore(f);
 	return p;
@@ -217,8 +220,12 @@ void frame_free(struct page *p, unsigned order)
 		spin_unlock_irqrestore(&zone_lock, f);
 		return;
 	}
+	if (p->flags & PG_pcp)
+		panic("frame_free: double free of page %#llx", (unsigned long long)page_to_phys(p));
+	BUG_ON(!(p->flags & PG_head)); /* not a page frame_alloc() handed out */
 	unsigned long f = irq_save();
 	struct cpu *c = this_cpu();
+	p->flags |= PG_pcp;
 	list_add(&p->lru, &c->pcp_list);
 	if (++c->pcp_count > PCP_HIGH)
 		pcp_drain(c, PCP_BATCH);

@@ -32,3 +32,7 @@ struct page {
 #define PG_buddy (1u << 1)    /* first page of a free block on a buddy free list */
 #define PG_head (1u << 2)     /* first page of a block buddy_alloc() handed out */
 #define PG_BUDDY_MASK (PG_reserved | PG_buddy | PG_head) /* the bits the buddy owns */
+/* Owned by mm/frame.c: the page sits free on a per-CPU cache list (it is
+ * allocated as far as the buddy knows).  Lets frame_free() catch a double
+ * free of a single page at once, not when the cache drains. */
+#define PG_pcp (1u << 3)

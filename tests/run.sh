@@ -140,6 +140,17 @@ expect_boot crash-stack 2 128M 35 "crash=stack" \
 expect_boot crash-panic 4 128M 35 "crash=panic" \
 	'Kernel panic - not syncing: crash=panic requested' 'panic\+0x' 'crash_dispatch\+0x' 'kmain\+0x'
 expect_boot crash-bug 2 128M 35 "crash=bug" 'Kernel panic - not syncing: BUG at kernel/crash.c:[0-9]+' 'crash_dispatch\+0x'
+# Spinlock debug checks catch misuse.
+expect_boot lock-recursion 2 128M 35 "crash=lock-recursion" 'spinlock crash_lock: recursive lock on cpu0' 'crash_lock_recursion'
+expect_boot unlock-unheld 2 128M 35 "crash=unlock-unheld" 'spinlock crash_lock: unlock on cpu0 but held by cpu-1' 'crash_unlock_unheld'
+expect_boot lock-stuck 2 128M 35 "crash=lock-stuck spinlock.timeout_ms=300" \
+	'spinlock crash_lock: stuck for 300 ms \(held by cpu1, taken at [0-9a-fx]+; waiter' 'crash_lock_stuck'
+# A CPU in the MADT that never answers is reported and skipped; the rest run.
+expect_boot phantom-cpu 2 128M 33 "ktest=smp.call smp.phantom_apic=77" \
+	'smp: cpu2 \(APIC id 77\) did not answer INIT-SIPI-SIPI; skipped' 'smp: 2 of 3 CPUs online' '^ok 2 ' '# ktest: 2 passed, 0 failed'
+# More CPUs than MAX_CPUS (64): the extra ones are ignored with a warning.
+expect_boot cpus66 66 256M 33 "ktest=smp.all_cpus_online" \
+	'acpi: 2 CPUs beyond the 64 supported are ignored' 'all CPUs online: 64 CPUs' '^ok 1 smp.all_cpus_online'
 # Bad input: too little memory is a clear panic, not a triple fault;
 # unknown parameters are warned about and the boot goes on.
 expect_boot lowmem-16M 1 16M 35 "panic=exit" 'Kernel panic - not syncing: not enough memory'

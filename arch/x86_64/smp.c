@@ -75,6 +75,10 @@ static bool start_ap(unsigned id)
 	while (!READ_ONCE(c->online) && time_ns() < deadline)
 		cpu_relax();
 	if (!READ_ONCE(c->online)) {
+		/* Put it back into wait-for-SIPI, so that a CPU that was merely
+		 * slow cannot wake later on the next CPU's stack. */
+		apic_send_init(c->apic_id);
+		apic_ipi_wait_idle();
 		pr_warn("smp: cpu%u (APIC id %u) did not answer INIT-SIPI-SIPI; skipped\n", id, c->apic_id);
 		return false;
 	}
@@ -98,10 +102,13 @@ void smp_boot_aps(void)
 	}
 	if (!found_me)
 		pr_warn("smp: the boot CPU (APIC id %u) is not in the MADT\n", me);
+	/* Test knob: smp.phantom_apic=ID adds a CPU that does not exist, to
+	 * exercise the "did not answer" path (tests/run.sh). */
+	long phantom = cmdline_get_int("smp.phantom_apic", -1);
+	if (phantom >= 0 && n < MAX_CPUS)
+		cpus[n++].apic_id = (uint32_t)phantom;
 	cpus[0].apic_id = me;
 	ncpus = n;
-	if (acpi_info.cpus_ignored)
-		pr_warn("smp: %u CPUs beyond the %d supported are ignored\n", acpi_info.cpus_ignored, MAX_CPUS);
 
 	uint64_t t0 = time_ns();
 	if (ncpus > 1)
