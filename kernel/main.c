@@ -110,6 +110,7 @@ static __noreturn void kmain_guarded(void *unused)
 	serial_enable_rx_irq();
 	smp_call_init();
 
+	pr_info("smp: cpu0 online (APIC id %u, the boot CPU)\n", apic_id());
 	cpus[0].online = true;
 	cpumask_set(&cpu_online_mask, 0);
 	ncpus_online = 1;

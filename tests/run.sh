@@ -91,8 +91,9 @@ ktest_boot() {
 	elif [ $bad -ne 0 ]; then
 		grep -E '^    # ' "$log.plain" | head -20
 	fi
-	# Every CPU the machine has must have come online.
-	if grep -q "all CPUs online: $cpus CPUs" "$log.plain"; then
+	# Every CPU the machine has must have come online, each announced.
+	if grep -q "all CPUs online: $cpus CPUs" "$log.plain" &&
+		[ "$(grep -cE '^smp: cpu[0-9]+ online \(APIC id' "$log.plain")" -eq "$cpus" ]; then
 		ok "$name: $cpus CPUs online"
 	else
 		not_ok "$name: $cpus CPUs online"

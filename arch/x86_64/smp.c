@@ -82,6 +82,7 @@ static bool start_ap(unsigned id)
 		pr_warn("smp: cpu%u (APIC id %u) did not answer INIT-SIPI-SIPI; skipped\n", id, c->apic_id);
 		return false;
 	}
+	pr_info("smp: cpu%u online (APIC id %u)\n", id, c->apic_id);
 	return true;
 }
 

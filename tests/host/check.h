@@ -10,6 +10,8 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static int check_case_failed, check_ncases, check_nfailed;
 
@@ -45,4 +47,23 @@ static inline int check_done(void)
 {
 	printf("1..%d\n", check_ncases);
 	return check_nfailed ? 1 : 0;
+}
+
+/* Run fn in a forked child with stderr silenced (expected BUG reports would
+ * flood the log); return the child's wait status, or -1 if waiting failed.
+ * For misuse tests: the caller decides which ends count as "died". */
+static inline int check_child_status(void (*fn)(void))
+{
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (!freopen("/dev/null", "w", stderr))
+			_exit(2);
+		fn();
+		_exit(0);
+	}
+	int status;
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return status;
 }

@@ -353,18 +353,8 @@ static void death_setup(void)
 /* Run fn in a child; true if it aborted (BUG_ON). */
 static bool dies(void (*fn)(void))
 {
-	fflush(stdout);
-	pid_t pid = fork();
-	if (pid == 0) {
-		if (!freopen("/dev/null", "w", stderr))
-			_exit(2);
-		fn();
-		_exit(0);
-	}
-	int status;
-	if (waitpid(pid, &status, 0) != pid)
-		return false;
-	return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
+	int s = check_child_status(fn);
+	return s != -1 && WIFSIGNALED(s) && WTERMSIG(s) == SIGABRT;
 }
 
 static struct page *pg(pfn_t pfn) { return buddy_pfn_to_page(&dm.b, pfn); }

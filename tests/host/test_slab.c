@@ -354,18 +354,8 @@ TEST(out_of_memory)
 
 static bool dies(void (*fn)(void))
 {
-	fflush(stdout);
-	pid_t pid = fork();
-	if (pid == 0) {
-		if (!freopen("/dev/null", "w", stderr))
-			_exit(2);
-		fn();
-		_exit(0);
-	}
-	int status;
-	if (waitpid(pid, &status, 0) != pid)
-		return false;
-	return WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status) != 0);
+	int s = check_child_status(fn);
+	return s != -1 && (WIFSIGNALED(s) || (WIFEXITED(s) && WEXITSTATUS(s) != 0));
 }
 
 static struct kmem_cache *mc1, *mc2; /* set up by the parent */
