@@ -104,7 +104,7 @@ HOST_CFLAGS := -std=gnu11 -g -O1 -DHOST_TEST -fsanitize=address,undefined -fno-o
 include tests/host/host.mk
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory all host-test
+	$(Q)$(MAKE) --no-print-directory -j$$(nproc) all host-test
 	$(Q)bash tests/run.sh
 
 deps:

@@ -34,7 +34,7 @@ static void register_params(void)
 {
 	static const char *const keys[] = { "console", "quiet", "loglevel", "init", "ktest", "crash", "panic",
 					    "mm.lock", "nosmp", "maxcpus", "nox2apic", "debug", "smp.phantom_apic",
-					    "spinlock.timeout_ms" };
+					    "spinlock.timeout_ms", "apic.calibrate" };
 	for (unsigned i = 0; i < ARRAY_SIZE(keys); i++)
 		cmdline_register(keys[i]);
 }

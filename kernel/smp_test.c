@@ -121,7 +121,10 @@ KTEST(timer, ticks_on_every_cpu)
 	for (unsigned i = 0; i < ncpus_online; i++) {
 		uint64_t n = READ_ONCE(cpus[i].ticks) - before[i];
 		printk("    # cpu%u: %llu ticks in %llu ms (HZ=%d)\n", i, (unsigned long long)n, (unsigned long long)ms, HZ);
-		KEXPECT(t, n >= 3);
+		/* HZ * 0.3 s = 30 expected; a wide band tolerates a loaded host
+		 * (TCG) but not a timer calibrated several times off. */
+		KEXPECT(t, n * 1000 >= (uint64_t)HZ * ms / 3);
+		KEXPECT(t, n * 1000 <= (uint64_t)HZ * ms * 2);
 	}
 }
 

@@ -122,7 +122,8 @@ expect_boot() {
 }
 
 # The boot matrix: SeaBIOS with 1, 2, 4, 8 CPUs; OVMF with 4; small and
-# large memory; the plain qemu64 CPU model (no SMEP/SMAP/x2APIC/PCID).
+# large memory; the plain qemu64 CPU model (no SMEP/SMAP/x2APIC/PCID), with
+# the timers calibrated against the PIT instead of the ACPI PM timer.
 ktest_boot bios-cpus1 1 256M 0 max
 ktest_boot bios-cpus2 2 256M 0 max
 ktest_boot bios-cpus4 4 256M 0 max
@@ -130,7 +131,7 @@ ktest_boot bios-cpus8 8 256M 0 max
 ktest_boot uefi-cpus4 4 256M 1 max
 ktest_boot mem64M 2 64M 0 max
 ktest_boot mem4G 2 4G 0 max
-ktest_boot qemu64 2 256M 0 qemu64
+ktest_boot qemu64-pit 2 256M 0 qemu64 apic.calibrate=pit
 
 # Deliberate kernel faults: the oops names the faulting functions.
 expect_boot crash-nullptr 2 128M 35 "crash=nullptr" \
