@@ -1,6 +1,7 @@
 /* smp_test.c - ktests of SMP primitives: every CPU online, smp_call_function
  * reaches each CPU exactly once, a spinlock-protected counter incremented
  * from every CPU at once has the exact total, and every CPU's timer ticks. */
+#include "arch/x86_64/acpi.h"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/x86.h"
 #include "kernel/ktest.h"
@@ -144,4 +145,25 @@ KTEST(percpu, counter_sums_every_cpu)
 	/* Each CPU wrote only its own slot. */
 	for (unsigned i = 0; i < ncpus_online; i++)
 		KEXPECT_EQ(t, pc_counter.slot[i].v, 10000);
+}
+
+/* The TSC rate agrees with an independent clock, the ACPI PM timer (the
+ * qemu64-pit boot calibrates against the PIT, so there this compares two
+ * different timers). */
+KTEST(timer, tsc_rate_matches_pm_timer)
+{
+	uint16_t port = acpi_info.pm_tmr_port;
+	KEXPECT(t, port != 0); /* QEMU's machines have one */
+	if (!port)
+		return;
+	unsigned long f = irq_save();
+	uint64_t t0 = rdtsc();
+	bool ok = pm_timer_wait(port, 100);
+	uint64_t cycles = rdtsc() - t0;
+	irq_restore(f);
+	KEXPECT(t, ok);
+	uint64_t measured_hz = cycles * 10;
+	printk("    # TSC: calibrated %llu Hz, against the PM timer now %llu Hz\n", (unsigned long long)tsc_hz,
+	       (unsigned long long)measured_hz);
+	KEXPECT(t, measured_hz > tsc_hz / 10 * 9 && measured_hz < tsc_hz / 10 * 11);
 }

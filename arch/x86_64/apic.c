@@ -152,7 +152,7 @@ static void lapic_timer_start(void)
 #define PIT_HZ 1193182u
 
 /* Busy-wait `ms` milliseconds on the ACPI PM timer (24-bit counter). */
-static bool pm_timer_wait(uint16_t port, unsigned ms)
+bool pm_timer_wait(uint16_t port, unsigned ms)
 {
 	uint32_t need = (uint32_t)((uint64_t)PM_TIMER_HZ * ms / 1000);
 	uint32_t last = inl(port) & 0xffffff, elapsed = 0;
