@@ -11,9 +11,11 @@
 #include "kernel/smp.h"
 #include "arch/x86_64/acpi.h"
 #include "arch/x86_64/apic.h"
+#include "arch/x86_64/bootinfo.h"
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/x86.h"
+#include "kernel/assert.h"
 #include "kernel/cmdline.h"
 #include "kernel/printk.h"
 #include "kernel/string.h"
@@ -44,6 +46,18 @@ static __noreturn void ap_entry(uint64_t id)
 	cpumask_set(&cpu_online_mask, c->id);
 	WRITE_ONCE(c->online, true);
 	ap_idle();
+}
+
+/* The trampoline overwrites one page below 1 MiB (never handed to the frame
+ * allocator); firmware should have left it as ordinary RAM. */
+static bool trampoline_page_is_ram(void)
+{
+	for (unsigned i = 0; i < boot_info.nregions; i++) {
+		const struct mem_region *r = &boot_info.regions[i];
+		if (r->type == MEM_AVAILABLE && r->base <= TRAMPOLINE_PHYS && TRAMPOLINE_PHYS + PAGE_SIZE <= r->base + r->len)
+			return true;
+	}
+	return false;
 }
 
 static bool start_ap(unsigned id)
@@ -112,8 +126,13 @@ void smp_boot_aps(void)
 	ncpus = n;
 
 	uint64_t t0 = time_ns();
-	if (ncpus > 1)
+	if (ncpus > 1) {
+		if (!trampoline_page_is_ram())
+			pr_warn("smp: the memory map does not list 0x%x as free RAM; using it for the AP trampoline anyway\n",
+				TRAMPOLINE_PHYS);
+		BUG_ON(trampoline_end - trampoline_base > (long)PAGE_SIZE);
 		memcpy(phys_to_virt(TRAMPOLINE_PHYS), trampoline_base, trampoline_end - trampoline_base);
+	}
 	long maxcpus = cmdline_get_int("maxcpus", MAX_CPUS);
 	if (cmdline_has("nosmp"))
 		maxcpus = 1;
