@@ -146,74 +146,163 @@ static void lapic_timer_start(void)
 	lapic_write(LAPIC_TIMER_INIT, lapic_timer_hz / HZ);
 }
 
-/* ---- calibration ---- */
+/* ---- calibration ----
+ *
+ * The TSC and LAPIC timer rates are measured against a reference clock of
+ * known frequency: the ACPI PM timer (3.579545 MHz, 24 or 32 bits) when the
+ * FADT has one, else PIT channel 2 (1.193182 MHz, counting down).  A
+ * measurement is two samples of (TSC, LAPIC count, reference count) taken
+ * CALIB_MS apart; the elapsed reference ticks are accumulated by polling, so
+ * a vCPU descheduled in the middle (TCG on a loaded host) costs nothing.
+ * Each sample brackets the reference read between two TSC reads and keeps
+ * the tightest of a few tries, so a stall *inside* a sample is rejected
+ * too.  Three measurements are taken and the median kept. */
 
 #define PM_TIMER_HZ 3579545u
 #define PIT_HZ 1193182u
+#define CALIB_MS 50
 
-/* Busy-wait `ms` milliseconds on the ACPI PM timer (24-bit counter). */
-bool pm_timer_wait(uint16_t port, unsigned ms)
+struct calib_sample {
+	uint64_t tsc;
+	uint32_t lapic;
+	uint32_t ref;
+};
+
+/* The reference clock: read() returns a counter that increases by `hz`
+ * per second, modulo 2^bits. */
+struct ref_clock {
+	const char *name;
+	uint32_t hz;
+	unsigned bits;
+	uint32_t (*read)(void);
+};
+
+static uint16_t pm_port;
+static uint32_t pm_read(void) { return inl(pm_port); }
+
+/* PIT channel 2 counts down from 0xffff; report it as counting up. */
+static uint32_t pit_read(void)
 {
-	uint32_t need = (uint32_t)((uint64_t)PM_TIMER_HZ * ms / 1000);
-	uint32_t last = inl(port) & 0xffffff, elapsed = 0;
-	for (uint64_t spins = 0; elapsed < need; spins++) {
-		uint32_t now = inl(port) & 0xffffff;
-		elapsed += (now - last) & 0xffffff;
-		last = now;
-		if (spins > 100000000)
-			return false;
-	}
-	return true;
+	outb(0x43, 0x80); /* latch channel 2 */
+	uint8_t lo = inb(0x42);
+	uint8_t hi = inb(0x42);
+	return 0xffffu - ((uint32_t)hi << 8 | lo);
 }
 
-/* Busy-wait `ms` (at most 50) milliseconds on PIT channel 2, gated through
- * port 0x61, watching OUT2 go high at terminal count. */
-static bool pit_wait(unsigned ms)
+static void pit_start(void)
 {
-	uint32_t count = PIT_HZ * ms / 1000;
 	outb(0x61, (inb(0x61) & ~0x02) | 0x01); /* gate on, speaker off */
 	outb(0x43, 0xb0);                        /* channel 2, lo/hi, mode 0 */
-	outb(0x42, count & 0xff);
-	outb(0x42, count >> 8);
+	outb(0x42, 0xff);
+	outb(0x42, 0xff);
 	uint8_t v = inb(0x61) & ~0x01;
 	outb(0x61, v); /* restart the count */
 	outb(0x61, v | 1);
-	for (uint64_t spins = 0; !(inb(0x61) & 0x20); spins++)
-		if (spins > 100000000)
+}
+
+static struct calib_sample take_sample(const struct ref_clock *rc)
+{
+	struct calib_sample best = { 0 };
+	uint64_t best_width = ~0ull;
+	for (int i = 0; i < 5; i++) {
+		uint64_t t1 = rdtsc();
+		uint32_t ref = rc->read();
+		uint32_t lapic = lapic_read(LAPIC_TIMER_CUR);
+		uint64_t t2 = rdtsc();
+		if (t2 - t1 < best_width) {
+			best_width = t2 - t1;
+			best = (struct calib_sample){ t1 + (t2 - t1) / 2, lapic, ref };
+		}
+	}
+	return best;
+}
+
+/* One measurement; false if the reference clock does not advance.  With
+ * lapic_hz_out NULL the LAPIC timer is left alone (it may be running). */
+static bool measure(const struct ref_clock *rc, uint64_t *tsc_hz_out, uint32_t *lapic_hz_out)
+{
+	uint32_t mask = rc->bits == 32 ? 0xffffffffu : (1u << rc->bits) - 1;
+	uint64_t need = (uint64_t)rc->hz * CALIB_MS / 1000;
+	if (lapic_hz_out)
+		lapic_write(LAPIC_TIMER_INIT, 0xffffffff);
+	struct calib_sample a = take_sample(rc), b;
+	uint64_t elapsed = 0;
+	uint32_t last = a.ref;
+	for (uint64_t spins = 0;; spins++) {
+		b = take_sample(rc);
+		elapsed += (b.ref - last) & mask;
+		last = b.ref;
+		if (elapsed >= need)
+			break;
+		if (spins > 10000000)
 			return false;
+	}
+	*tsc_hz_out = (b.tsc - a.tsc) * rc->hz / elapsed;
+	if (lapic_hz_out)
+		*lapic_hz_out = (uint32_t)((uint64_t)(a.lapic - b.lapic) * rc->hz / elapsed);
 	return true;
+}
+
+static void sort3(uint64_t *v)
+{
+	for (int i = 0; i < 2; i++)
+		for (int j = 0; j < 2 - i; j++)
+			if (v[j] > v[j + 1]) {
+				uint64_t t = v[j];
+				v[j] = v[j + 1];
+				v[j + 1] = t;
+			}
 }
 
 static void calibrate(void)
 {
-	const unsigned ms = 50;
 	/* `apic.calibrate=pit` skips the PM timer (to test the PIT path). */
 	const char *forced = cmdline_get("apic.calibrate");
-	uint16_t pm = forced && !strcmp(forced, "pit") ? 0 : acpi_info.pm_tmr_port;
-	const char *src = pm ? "ACPI PM timer" : "PIT";
-	lapic_write(LAPIC_TIMER_DIV, 0x3);
+	pm_port = forced && !strcmp(forced, "pit") ? 0 : acpi_info.pm_tmr_port;
+	struct ref_clock pm = { "ACPI PM timer", PM_TIMER_HZ, acpi_info.pm_tmr_32bit ? 32 : 24, pm_read };
+	struct ref_clock pit = { "PIT", PIT_HZ, 16, pit_read };
+	const struct ref_clock *rc = pm_port ? &pm : &pit;
+	lapic_write(LAPIC_TIMER_DIV, 0x3); /* divide by 16 */
 	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED);
-	lapic_write(LAPIC_TIMER_INIT, 0xffffffff);
-	uint64_t t0 = rdtsc();
-	bool ok = pm ? pm_timer_wait(pm, ms) : pit_wait(ms);
-	if (!ok && pm) {
-		src = "PIT";
-		lapic_write(LAPIC_TIMER_INIT, 0xffffffff);
-		t0 = rdtsc();
-		ok = pit_wait(ms);
+	uint64_t tsc[3], lapic[3];
+	for (int i = 0; i < 3; i++) {
+		uint32_t l;
+		if (rc == &pit)
+			pit_start();
+		bool ok = measure(rc, &tsc[i], &l);
+		if (!ok && rc == &pm) { /* a PM timer that does not tick: try the PIT */
+			rc = &pit;
+			i--;
+			continue;
+		}
+		if (!ok)
+			panic("apic: no working timer (ACPI PM timer or PIT) to calibrate against");
+		lapic[i] = l;
 	}
-	uint64_t t1 = rdtsc();
-	uint32_t left = lapic_read(LAPIC_TIMER_CUR);
 	lapic_write(LAPIC_TIMER_INIT, 0);
-	if (!ok)
-		panic("apic: no working timer (ACPI PM timer or PIT) to calibrate against");
-	tsc_hz = (t1 - t0) * 1000 / ms;
-	lapic_timer_hz = (uint32_t)((uint64_t)(0xffffffffu - left) * 1000 / ms);
-	tsc_at_calibration = t1;
+	sort3(tsc);
+	sort3(lapic);
+	tsc_hz = tsc[1];
+	lapic_timer_hz = (uint32_t)lapic[1];
+	tsc_at_calibration = rdtsc();
 	ns_per_cycle_32 = (1000000000ull << 32) / tsc_hz;
-	pr_info("apic: calibrated against the %s: TSC %llu.%03llu MHz, LAPIC timer %u.%03u MHz (/16)\n", src,
+	pr_info("apic: calibrated against the %s: TSC %llu.%03llu MHz, LAPIC timer %u.%03u MHz (/16)\n", rc->name,
 		(unsigned long long)(tsc_hz / 1000000), (unsigned long long)(tsc_hz / 1000 % 1000),
 		lapic_timer_hz / 1000000, lapic_timer_hz / 1000 % 1000);
+}
+
+/* Measure the TSC rate against the ACPI PM timer now (for the ktest that
+ * checks the calibration); false if there is no working PM timer. */
+bool tsc_hz_against_pm_timer(uint64_t *hz)
+{
+	if (!acpi_info.pm_tmr_port)
+		return false;
+	uint16_t saved = pm_port;
+	pm_port = acpi_info.pm_tmr_port;
+	struct ref_clock pm = { "ACPI PM timer", PM_TIMER_HZ, acpi_info.pm_tmr_32bit ? 32 : 24, pm_read };
+	bool ok = measure(&pm, hz, NULL);
+	pm_port = saved;
+	return ok;
 }
 
 void apic_init_bsp(uint64_t lapic_phys)

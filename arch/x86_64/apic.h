@@ -19,5 +19,5 @@ void apic_send_init(uint32_t apic_id);
 void apic_send_sipi(uint32_t apic_id, uint8_t page); /* start at page * 4 KiB */
 bool apic_ipi_wait_idle(void);           /* wait until the last IPI is delivered */
 void apic_stop_other_cpus(void);         /* NMI all others (panic) */
-/* Busy-wait ms milliseconds on the ACPI PM timer at I/O port `port`. */
-bool pm_timer_wait(uint16_t port, unsigned ms);
+/* Measure the TSC rate against the ACPI PM timer now (tests). */
+bool tsc_hz_against_pm_timer(uint64_t *hz);
