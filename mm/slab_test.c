@@ -10,7 +10,7 @@
 #include "mm/frame.h"
 #include "mm/slab.h"
 
-#define OBJS_PER_CPU 256
+#define OBJS_PER_CPU 128
 static unsigned corrupt[MAX_CPUS], failed_allocs[MAX_CPUS];
 
 /* A small per-CPU pseudo-random generator (xorshift). */
@@ -28,7 +28,7 @@ static void kmalloc_churn(void *arg)
 	uint64_t seed = 0x9e3779b97f4a7c15ull * (me + 1);
 	static void *objs[MAX_CPUS][OBJS_PER_CPU];
 	static size_t sizes[MAX_CPUS][OBJS_PER_CPU];
-	for (int round = 0; round < 4; round++) {
+	for (int round = 0; round < 2; round++) {
 		for (int i = 0; i < OBJS_PER_CPU; i++) {
 			/* Mostly small, sometimes page-sized or bigger. */
 			uint64_t r = next_rand(&seed);
