@@ -25,7 +25,7 @@ NM := $(CROSS)nm
 NASM := nasm
 
 KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie -mcmodel=kernel -mno-red-zone \
-	-mgeneral-regs-only -fno-stack-protector -nostdlib -fno-omit-frame-pointer \
+	-mgeneral-regs-only -fno-stack-protector -nostdlib -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
 	-fno-optimize-sibling-calls -fno-asynchronous-unwind-tables -fno-strict-aliasing \
 	-fno-delete-null-pointer-checks \
 	-Wall -Wextra -Werror -Wno-unused-parameter -I. -MMD -MP

@@ -42,7 +42,7 @@ static void register_params(void)
 /* Setup every CPU does for itself: descriptor tables, control registers. */
 void cpu_init_this(unsigned id)
 {
-	gdt_init_cpu(id);
+	gdt_init_cpu(id); /* the TSS first: the IDT's IST gates need it */
 	percpu_init_this(id); /* loading segments may clear the GS base on some CPUs */
 	idt_load();
 	uint64_t cr4 = read_cr4();
@@ -90,7 +90,10 @@ __noreturn void kmain(uint32_t magic, uint32_t info)
 	frame_init();
 	paging_frames_ready();
 	slab_init();
+	if (!gdt_alloc_stacks(0))
+		panic("out of memory for the boot CPU's interrupt stacks");
 	cpu_init_this(0);
+	idt_enable_ist();
 	/* Leave the boot stack (in .bss, no guard page) for a guarded one. */
 	cpus[0].kstack_top = vmap_stack_alloc(KSTACK_PAGES);
 	if (!cpus[0].kstack_top)

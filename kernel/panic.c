@@ -7,11 +7,15 @@
 #include "kernel/cmdline.h"
 #include "kernel/percpu.h"
 #include "kernel/printk.h"
+#include "kernel/time.h"
 #include "arch/x86_64/serial.h"
 #include "kernel/string.h"
 #include <stdarg.h>
 
 bool panicking;
+static unsigned stopped_cpus; /* CPUs halted by the panic NMI */
+
+void panic_stopped_ack(void) { __atomic_fetch_add(&stopped_cpus, 1, __ATOMIC_SEQ_CST); }
 static int panic_cpu = -1; /* first CPU to panic; the others halt */
 void console_bust_lock(void);
 extern bool percpu_ready;
@@ -39,6 +43,16 @@ void panic_enter(void)
 	}
 	WRITE_ONCE(panicking, true);
 	apic_stop_other_cpus();
+	/* Wait (briefly: a CPU may be wedged) until the others have taken the
+	 * NMI, so none is still inside printk when the console lock is reset.
+	 * From here on printk takes no lock at all. */
+	unsigned others = ncpus_online > 0 ? ncpus_online - 1 : 0;
+	if (apic_ready)
+		for (uint64_t t0 = rdtsc(); READ_ONCE(stopped_cpus) < others;) {
+			cpu_relax();
+			if (tsc_hz && rdtsc() - t0 > tsc_hz)
+				break;
+		}
 	console_bust_lock();
 }
 

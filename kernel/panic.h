@@ -12,4 +12,5 @@ __noreturn void panic(const char *fmt, ...) __printf(1, 2);
 void panic_enter(void);
 __noreturn void panic_finish(void);
 __noreturn void halt_forever(void);
+void panic_stopped_ack(void); /* NMI handler: this CPU has stopped for a panic */
 void warn_print(const char *file, int line, const char *cond);

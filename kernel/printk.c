@@ -40,18 +40,21 @@ int vprintk(const char *fmt, va_list ap)
 	int plen = 0;
 	uint64_t ns = time_ns();
 	unsigned long f = 0;
-	if (percpu_ready) {
+	/* Once panicking, only the panicking CPU runs: no lock (its holder
+	 * may have been stopped). */
+	bool lock = percpu_ready && !READ_ONCE(panicking);
+	if (percpu_ready)
 		plen = snprintf(prefix, sizeof(prefix), "[%5llu.%06llu] cpu%u: ", (unsigned long long)(ns / 1000000000),
 				(unsigned long long)(ns / 1000 % 1000000), cpu_id());
+	if (lock)
 		f = spin_lock_irqsave(&console_lock);
-	}
 	for (int i = 0; i < n; i++) {
 		if (at_line_start)
 			serial_write(prefix, plen);
 		serial_putc(buf[i]);
 		at_line_start = buf[i] == '\n';
 	}
-	if (percpu_ready)
+	if (lock)
 		spin_unlock_irqrestore(&console_lock, f);
 	return n;
 }

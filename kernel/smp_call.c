@@ -14,6 +14,7 @@
 #include "kernel/assert.h"
 #include "kernel/printk.h"
 #include "kernel/spinlock.h"
+#include "kernel/time.h"
 #include "mm/slab.h"
 
 struct call_req {
@@ -44,10 +45,14 @@ static void call_function_ipi(struct trap_frame *tf)
 		spin_unlock(&q->lock);
 		if (!r)
 			break;
+		/* A waited-for request lives on the caller's stack, which is
+		 * gone once pending drops: read everything before that. */
+		int *pending = r->pending;
+		bool heap = r->heap;
 		r->fn(r->arg);
-		if (r->pending)
-			__atomic_fetch_sub(r->pending, 1, __ATOMIC_RELEASE);
-		if (r->heap)
+		if (pending)
+			__atomic_fetch_sub(pending, 1, __ATOMIC_RELEASE);
+		if (heap)
 			kfree(r);
 	}
 }
@@ -94,9 +99,16 @@ void smp_call_function(const struct cpumask *mask, void (*fn)(void *), void *arg
 		irq_restore(f);
 	}
 	preempt_enable();
-	if (wait)
-		while (__atomic_load_n(&pending, __ATOMIC_ACQUIRE))
+	if (wait) {
+		extern unsigned long spin_timeout_ms;
+		uint64_t deadline = time_ns() + spin_timeout_ms * 1000000ull;
+		while (__atomic_load_n(&pending, __ATOMIC_ACQUIRE)) {
 			cpu_relax();
+			if (time_ns() > deadline && !panicking)
+				panic("smp_call_function: %d CPUs did not run %p within %lu ms", READ_ONCE(pending),
+				      (void *)fn, spin_timeout_ms);
+		}
+	}
 }
 
 void smp_call_function_single(unsigned cpu, void (*fn)(void *), void *arg, bool wait)

@@ -25,25 +25,38 @@ not_ok() { echo "not ok - $1"; fail=$((fail + 1)); }
 selected() { [[ "$1" =~ $FILTER ]]; }
 
 # ---- 1. host unit tests ----
+# Each binary prints KTAP ("ok N name" ... "1..N"); every case is a test,
+# and a binary that crashes, exits non-zero or reports fewer cases than its
+# plan is a failure of its own.
+nhost=0
 for t in build/host/test_*; do
 	[ -x "$t" ] || continue
+	nhost=$((nhost + 1))
 	name="host/$(basename "$t")"
 	selected "$name" || continue
 	log="$OUT/$(basename "$t").log"
 	"$t" >"$log" 2>&1
 	status=$?
-	n_ok=0
+	cases=0
 	while read -r line; do
 		case "$line" in
-		"ok "*) ok "$name: ${line#ok * }"; n_ok=$((n_ok + 1)) ;;
+		"ok "*) ok "$name: ${line#ok * }" ;;
 		"not ok "*) not_ok "$name: ${line#not ok * }"; sed -n '/^    #/p' "$log" | head -20 ;;
 		esac
-	done < <(grep -E '^(not )?ok ' "$log")
+		cases=$((cases + 1))
+	done < <(grep -E '^(not )?ok [0-9]+ ' "$log")
+	plan=$(grep -m1 -E '^1\.\.[0-9]+$' "$log" | cut -c4-)
 	if [ $status -ne 0 ] && ! grep -q '^not ok' "$log"; then
 		not_ok "$name exited with status $status"
 		tail -20 "$log"
+	elif [ -z "$plan" ] || [ "$plan" -ne "$cases" ] || [ "$cases" -eq 0 ]; then
+		not_ok "$name: $cases cases reported, plan ${plan:-missing}"
+		tail -20 "$log"
 	fi
 done
+if [ $nhost -eq 0 ] && selected host/; then
+	not_ok "host tests: none built (run 'make host-test' or 'make test')"
+fi
 
 # ---- 2 and 3. QEMU boots ----
 # boot NAME CPUS MEM UEFI QEMU_CPU TIMEOUT CMDLINE: builds an ISO with that

@@ -43,6 +43,8 @@
 #define ICR_LEVEL (1u << 15)
 #define ICR_ALL_BUT_SELF (3u << 18)
 #define LVT_MASKED (1u << 16)
+#define APIC_BASE_EXTD (1u << 10) /* IA32_APIC_BASE: x2APIC mode */
+#define APIC_BASE_EN (1u << 11)   /* IA32_APIC_BASE: APIC globally enabled */
 #define LVT_PERIODIC (1u << 17)
 
 bool apic_x2apic, apic_ready;
@@ -124,11 +126,14 @@ static void timer_tick(struct trap_frame *tf)
  * the IOAPIC), LINT1 as NMI, errors cleared. */
 static void lapic_enable(void)
 {
+	/* Disabled -> xAPIC -> x2APIC: going from disabled straight to x2APIC
+	 * is an invalid transition (#GP; SDM vol. 3A, "x2APIC state
+	 * transitions"). */
 	uint64_t base = rdmsr(MSR_APIC_BASE);
-	base |= 1u << 11; /* global enable */
-	if (apic_x2apic)
-		base |= 1u << 10;
-	wrmsr(MSR_APIC_BASE, base);
+	if (!(base & APIC_BASE_EN))
+		wrmsr(MSR_APIC_BASE, base |= APIC_BASE_EN);
+	if (apic_x2apic && !(base & APIC_BASE_EXTD))
+		wrmsr(MSR_APIC_BASE, base | APIC_BASE_EXTD);
 	lapic_write(LAPIC_SVR, 0x100 | VEC_SPURIOUS);
 	lapic_write(LAPIC_TPR, 0);
 	lapic_write(LAPIC_LVT_LINT0, LVT_MASKED);
@@ -228,13 +233,15 @@ static bool measure(const struct ref_clock *rc, uint64_t *tsc_hz_out, uint32_t *
 	struct calib_sample a = take_sample(rc), b;
 	uint64_t elapsed = 0;
 	uint32_t last = a.ref;
-	for (uint64_t spins = 0;; spins++) {
+	for (;;) {
 		b = take_sample(rc);
 		elapsed += (b.ref - last) & mask;
 		last = b.ref;
 		if (elapsed >= need)
 			break;
-		if (spins > 10000000)
+		/* The TSC rate is unknown yet: 2*10^10 cycles is 2 s at 10 GHz,
+		 * plenty for a 50 ms window on any CPU; a dead clock fails. */
+		if (b.tsc - a.tsc > 20000000000ull)
 			return false;
 	}
 	*tsc_hz_out = (b.tsc - a.tsc) * rc->hz / elapsed;
@@ -310,6 +317,13 @@ void apic_init_bsp(uint64_t lapic_phys)
 	uint32_t a, b, c, d;
 	cpuid(1, 0, &a, &b, &c, &d);
 	apic_x2apic = (c & (1u << 21)) && !cmdline_has("nox2apic");
+	/* Firmware may hand over in x2APIC mode; leaving it needs a full
+	 * disable, so stay. */
+	if (rdmsr(MSR_APIC_BASE) & APIC_BASE_EXTD) {
+		if (!apic_x2apic)
+			pr_warn("apic: firmware enabled x2APIC mode; ignoring nox2apic\n");
+		apic_x2apic = true;
+	}
 	if (!apic_x2apic)
 		lapic_mmio = ioremap(lapic_phys, PAGE_SIZE);
 	/* Mask the legacy 8259 PICs: interrupts come through the IOAPIC. */

@@ -32,13 +32,36 @@ struct __packed tss {
 struct cpu_tables {
 	uint64_t gdt[8];
 	struct tss tss;
+	uint64_t ist_top[3]; /* tops of the IST1..3 stacks */
 };
 static struct cpu_tables tables[MAX_CPUS] __aligned(64);
 
+/* The interrupt stacks (IST) and the emergency stack of CPU id; called by
+ * the boot CPU, for itself and for each AP before starting it.  Returns
+ * false when out of memory. */
+bool gdt_alloc_stacks(unsigned id)
+{
+	struct cpu_tables *t = &tables[id];
+	struct cpu *c = &cpus[id];
+	for (int i = IST_DF; i <= IST_MC; i++) {
+		if (!t->ist_top[i - 1])
+			t->ist_top[i - 1] = (uint64_t)vmap_stack_alloc(KSTACK_PAGES);
+		if (!t->ist_top[i - 1])
+			return false;
+	}
+	if (!c->emergency_stack)
+		c->emergency_stack = vmap_stack_alloc(KSTACK_PAGES);
+	return c->emergency_stack != NULL;
+}
+
+/* Build and load this CPU's GDT and TSS.  Allocates nothing: it runs on an
+ * AP before that AP has an IDT. */
 void gdt_init_cpu(unsigned id)
 {
 	struct cpu_tables *t = &tables[id];
-	memset(t, 0, sizeof(*t));
+	BUG_ON(!t->ist_top[0] || !cpus[id].emergency_stack);
+	memset(t->gdt, 0, sizeof(t->gdt));
+	memset(&t->tss, 0, sizeof(t->tss));
 	t->gdt[1] = 0x00af9a000000ffff; /* kernel code: L, P, DPL0, exec/read */
 	t->gdt[2] = 0x00cf92000000ffff; /* kernel data */
 	t->gdt[3] = 0x00cffa000000ffff; /* user code 32 (unused; SYSRET layout) */
@@ -50,14 +73,9 @@ void gdt_init_cpu(unsigned id)
 		    (((base >> 24) & 0xff) << 56);
 	t->gdt[7] = base >> 32;
 	t->tss.iomap_base = sizeof(t->tss); /* no I/O bitmap */
-	for (int i = IST_DF; i <= IST_MC; i++) {
-		void *stack = vmap_stack_alloc(KSTACK_PAGES);
-		BUG_ON(!stack);
-		t->tss.ist[i - 1] = (uint64_t)stack;
-	}
+	for (int i = IST_DF; i <= IST_MC; i++)
+		t->tss.ist[i - 1] = t->ist_top[i - 1];
 	struct cpu *c = &cpus[id];
-	c->emergency_stack = vmap_stack_alloc(KSTACK_PAGES);
-	BUG_ON(!c->emergency_stack);
 	c->tss = &t->tss;
 	c->gdt = t->gdt;
 

@@ -29,7 +29,7 @@ void idt_init(void)
 		idt[v] = (struct idt_entry){
 			.off_lo = a & 0xffff,
 			.sel = GDT_KERNEL_CS,
-			.ist = gdt_ist_for_vector(v),
+			.ist = 0, /* no TSS yet: see idt_enable_ist() */
 			.type = 0x8e, /* present, DPL 0, 64-bit interrupt gate */
 			.off_mid = (a >> 16) & 0xffff,
 			.off_hi = a >> 32,
@@ -37,6 +37,15 @@ void idt_init(void)
 	}
 	/* #BP may be raised by user code (int3): DPL 3. */
 	idt[3].type = 0xee;
+}
+
+/* Give NMI, #DF and #MC their own stacks.  Only once the boot CPU has a
+ * TSS: an IST gate without one cannot be delivered (triple fault).  APs
+ * load the IDT after their TSS, so they never see the gap. */
+void idt_enable_ist(void)
+{
+	for (unsigned v = 0; v < 32; v++)
+		idt[v].ist = gdt_ist_for_vector(v);
 }
 
 void idt_load(void)

@@ -36,12 +36,28 @@ unsigned ncpus;
 void cpu_init_this(unsigned id); /* main.c: per-CPU setup common to all CPUs */
 __noreturn void ap_idle(void);   /* main.c */
 
+/* Who owns an AP's start: it moves WAITING -> RUNNING itself when it reaches
+ * C, or the boot CPU moves it WAITING -> ABANDONED when it gave up waiting.
+ * Exactly one compare-and-swap wins, so a CPU that wakes after the timeout
+ * parks at once without touching shared state, and a CPU that is running
+ * is never reset under the boot CPU's feet. */
+enum { AP_WAITING, AP_RUNNING, AP_ABANDONED };
+static int ap_state[MAX_CPUS];
+
 static __noreturn void ap_entry(uint64_t id)
 {
+	int expected = AP_WAITING;
+	if (!__atomic_compare_exchange_n(&ap_state[id], &expected, AP_RUNNING, false, __ATOMIC_SEQ_CST,
+					 __ATOMIC_SEQ_CST))
+		for (;;) { /* too late: the boot CPU has given up on us */
+			irq_disable();
+			hlt();
+		}
 	percpu_init_this((unsigned)id);
 	cpu_init_this((unsigned)id);
 	apic_init_ap();
 	struct cpu *c = this_cpu();
+	/* Published last, once this CPU can take IPIs. */
 	__atomic_add_fetch(&ncpus_online, 1, __ATOMIC_SEQ_CST);
 	cpumask_set(&cpu_online_mask, c->id);
 	WRITE_ONCE(c->online, true);
@@ -64,11 +80,14 @@ static bool start_ap(unsigned id)
 {
 	struct cpu *c = &cpus[id];
 	void *stack = vmap_stack_alloc(KSTACK_PAGES);
-	if (!stack) {
-		pr_err("smp: out of memory for cpu%u's stack\n", id);
+	/* The AP's interrupt stacks are made here, so it need not allocate
+	 * before its TSS and IDT are loaded. */
+	if (!stack || !gdt_alloc_stacks(id)) {
+		pr_err("smp: out of memory for cpu%u's stacks\n", id);
 		return false;
 	}
 	c->kstack_top = stack;
+	ap_state[id] = AP_WAITING;
 	struct tramp_params *p = phys_to_virt(TRAMPOLINE_PHYS + (trampoline_params - trampoline_base));
 	p->cr3 = read_cr3();
 	p->efer = EFER_LME | (rdmsr(MSR_EFER) & EFER_NXE);
@@ -86,16 +105,21 @@ static bool start_ap(unsigned id)
 		udelay(200);
 	}
 	uint64_t deadline = time_ns() + AP_TIMEOUT_MS * 1000000ull;
-	while (!READ_ONCE(c->online) && time_ns() < deadline)
+	while (READ_ONCE(ap_state[id]) == AP_WAITING && time_ns() < deadline)
 		cpu_relax();
-	if (!READ_ONCE(c->online)) {
-		/* Put it back into wait-for-SIPI, so that a CPU that was merely
-		 * slow cannot wake later on the next CPU's stack. */
+	int expected = AP_WAITING;
+	if (__atomic_compare_exchange_n(&ap_state[id], &expected, AP_ABANDONED, false, __ATOMIC_SEQ_CST,
+					__ATOMIC_SEQ_CST)) {
+		/* It never reached C.  Put it back into wait-for-SIPI, so that
+		 * a merely slow CPU cannot run on the next CPU's parameters. */
 		apic_send_init(c->apic_id);
 		apic_ipi_wait_idle();
 		pr_warn("smp: cpu%u (APIC id %u) did not answer INIT-SIPI-SIPI; skipped\n", id, c->apic_id);
 		return false;
 	}
+	/* It is running: its setup is short and cannot fail, so wait for it. */
+	while (!READ_ONCE(c->online))
+		cpu_relax();
 	pr_info("smp: cpu%u online (APIC id %u)\n", id, c->apic_id);
 	return true;
 }
@@ -111,6 +135,8 @@ void smp_boot_aps(void)
 			found_me = true;
 			continue;
 		}
+		if (!acpi_info.cpus[i].enabled)
+			continue; /* online-capable: for hot-plug, not started at boot */
 		if (n == MAX_CPUS)
 			break;
 		cpus[n++].apic_id = acpi_info.cpus[i].apic_id;
@@ -131,6 +157,10 @@ void smp_boot_aps(void)
 			pr_warn("smp: the memory map does not list 0x%x as free RAM; using it for the AP trampoline anyway\n",
 				TRAMPOLINE_PHYS);
 		BUG_ON(trampoline_end - trampoline_base > (long)PAGE_SIZE);
+		/* Not RAM by the memory map: not in the direct map either. */
+		if (!kernel_addr_mapped((uint64_t)phys_to_virt(TRAMPOLINE_PHYS)) &&
+		    kmap_page((uint64_t)phys_to_virt(TRAMPOLINE_PHYS), TRAMPOLINE_PHYS, PTE_W | PTE_NX) < 0)
+			panic("smp: cannot map the AP trampoline page");
 		memcpy(phys_to_virt(TRAMPOLINE_PHYS), trampoline_base, trampoline_end - trampoline_base);
 	}
 	long maxcpus = cmdline_get_int("maxcpus", MAX_CPUS);

@@ -30,7 +30,9 @@ typedef void (*irq_handler_t)(struct trap_frame *tf);
 void idt_init(void);          /* build the shared IDT (boot CPU) */
 void idt_load(void);          /* load it (every CPU) */
 void irq_register(unsigned vector, irq_handler_t fn);
+bool gdt_alloc_stacks(unsigned cpu); /* IST + emergency stacks (boot CPU, before starting an AP) */
 void gdt_init_cpu(unsigned cpu); /* per-CPU GDT + TSS with IST stacks; loads them */
+void idt_enable_ist(void);       /* once the boot CPU's TSS is loaded */
 void trap_dispatch(struct trap_frame *tf);
 __noreturn void die(struct trap_frame *tf, const char *why);
 void dump_stack(void);

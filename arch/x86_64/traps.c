@@ -9,6 +9,7 @@
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/paging.h"
+#include "arch/x86_64/serial.h"
 #include "arch/x86_64/x86.h"
 #include "kernel/ksyms.h"
 #include "kernel/panic.h"
@@ -125,11 +126,19 @@ void call_on_stack(void *arg, void (*fn)(void *), void *stack_top);
 
 static void die_stack_overflow(void *tf) { die(tf, exception_names[14]); }
 
+/* NMIs arrive even with interrupts off, so this handler takes no lock (it
+ * could be one this CPU already holds): it reports through the raw serial
+ * port. */
 static void nmi(struct trap_frame *tf)
 {
-	if (panicking)
-		halt_forever(); /* stopped by the CPU that panicked */
-	printk(KERN_WARNING "NMI on cpu%u at %016llx (ignored)\n", cpu_id(), (unsigned long long)tf->rip);
+	if (panicking) {
+		panic_stopped_ack(); /* stopped by the CPU that panicked */
+		halt_forever();
+	}
+	char buf[96];
+	int n = snprintf(buf, sizeof(buf), "NMI on cpu%u at %016llx (ignored)\n", cpu_id(),
+			 (unsigned long long)tf->rip);
+	serial_write(buf, (size_t)MIN(n, (int)sizeof(buf) - 1));
 }
 
 void trap_dispatch(struct trap_frame *tf)
