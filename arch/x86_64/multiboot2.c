@@ -2,6 +2,7 @@
  * command line, memory map, modules (the initramfs), ACPI RSDP, boot loader
  * name.  Everything is copied into boot_info. */
 #include "arch/x86_64/bootinfo.h"
+#include "arch/x86_64/memmap.h"
 #include "arch/x86_64/mmu.h"
 #include "kernel/printk.h"
 #include "kernel/string.h"
@@ -83,5 +84,6 @@ bool multiboot2_parse(uint32_t magic, phys_addr_t info)
 		}
 		off += ALIGN_UP(tag->size, 8);
 	}
+	bi->nregions = memmap_sanitize(bi->regions, bi->nregions, BOOT_MAX_REGIONS);
 	return true;
 }
