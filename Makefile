@@ -77,7 +77,9 @@ $(BUILD)/kernel.elf: $(BUILD)/kernel0.elf scripts/ksyms.sh
 # only when the kernel or the command line changed.)
 $(ISODIR)/boot/grub/grub.cfg: iso/grub.cfg.in FORCE
 	@mkdir -p $(dir $@)
-	$(Q)sed 's|@CMDLINE@|$(CMDLINE)|' $< > $@.tmp && { cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@; }
+	$(Q)CMDLINE='$(subst ','\'',$(CMDLINE))' awk '{ i = index($$0, "@CMDLINE@"); \
+		if (i) $$0 = substr($$0, 1, i - 1) ENVIRON["CMDLINE"] substr($$0, i + 9); print }' $< > $@.tmp && \
+		{ cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@; }
 $(ISO): $(BUILD)/kernel.elf $(ISODIR)/boot/grub/grub.cfg
 	@$(if $(Q),echo "  ISO     $@")
 	$(Q)cp $(BUILD)/kernel.elf $(ISODIR)/boot/kernel.elf

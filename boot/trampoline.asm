@@ -1,6 +1,6 @@
 ; trampoline.asm - where application processors start.
 ;
-; smp.c copies this blob (trampoline_start..trampoline_end in .rodata) to
+; smp.c copies this blob (trampoline_base..trampoline_end in .rodata) to
 ; physical TRAMPOLINE_PHYS (below 1 MiB, 4 KiB aligned), fills in the
 ; parameter block at its end, and sends INIT-SIPI-SIPI with the start page.
 ; The AP wakes in 16-bit real mode at CS:IP = page:0 and goes

@@ -32,20 +32,20 @@ static unsigned nwarnings;
 
 /* Parameters the kernel understands.  A name ending in '.' is a prefix. */
 static const char *const builtin_keys[] = {
-	"console",  /* console=ttyS0[,115200] */
-	"quiet",    /* only warnings and worse on the console */
-	"loglevel", /* console log level 0..7 */
-	"init",     /* path of the first user program */
-	"ktest",    /* run the in-kernel self-tests, then exit QEMU */
-	"ktest.",   /* ktest options (ktest.filter=..., ...) */
-	"crash",    /* deliberately crash (tests the panic path) */
-	"mm.lock",  /* page-fault lock mode: global, vma, ... */
-	"nosmp",    /* do not start the other CPUs */
-	"maxcpus",  /* start at most this many CPUs */
-	"x2apic",   /* use x2APIC mode if available */
-	"nox2apic", /* stay in xAPIC mode */
-	"debug",    /* verbose log */
-	"panic",    /* seconds before reboot after a panic (0: halt) */
+	"console",             /* console=ttyS0[,115200]: accepted (COM1 is always the console) */
+	"quiet",               /* only warnings and worse on the console */
+	"loglevel",            /* console log level 0..8 */
+	"init",                /* path of the first user program */
+	"ktest",               /* run the in-kernel self-tests, then exit QEMU */
+	"crash",               /* deliberately crash (tests the oops path) */
+	"panic",               /* panic=exit: leave QEMU after a panic (else halt) */
+	"mm.lock",             /* page-fault lock mode: global, vma, ... */
+	"nosmp",               /* do not start the other CPUs */
+	"maxcpus",             /* start at most this many CPUs */
+	"nox2apic",            /* stay in xAPIC mode */
+	"apic.calibrate",      /* apic.calibrate=pit: skip the ACPI PM timer */
+	"spinlock.timeout_ms", /* report a lock waited for this long as stuck */
+	"smp.phantom_apic",    /* test knob: a CPU in the list that never answers */
 };
 
 static const char *registered[CMDLINE_MAX_REGISTERED];

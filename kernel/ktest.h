@@ -1,6 +1,10 @@
 /* ktest.h - in-kernel self-tests, KUnit style.
  *
- *   KTEST(frame, alloc_all) { KEXPECT_EQ(t, frames_free(), before); }
+ *   KTEST(frame, alloc_free) {
+ *           uint64_t before = frames_free();
+ *           page_free(page_alloc(0, false), 0);
+ *           KEXPECT_EQ(t, frames_free(), before);
+ *   }
  *
  * Each KTEST lands in the .ktest linker section; with `ktest` on the command
  * line (or `ktest=PATTERN`, a substring of "suite.name", several separated

@@ -2,9 +2,11 @@
  * kernel, and the per-CPU setup the application processors share.
  *
  *   per-CPU pointer -> serial console -> multiboot2 info -> command line
- *   -> IDT -> early frames -> kernel page tables -> buddy + slab -> GDT/TSS
- *   -> ACPI (MADT) -> LAPIC + calibration -> IOAPIC -> other CPUs
- *   -> self-tests (ktest), a deliberate crash (crash=), or idle. */
+ *   -> IDT -> early frames -> kernel page tables -> buddy + slab
+ *   -> interrupt stacks, GDT/TSS, IST gates -> switch to a guarded stack
+ *   -> ACPI (MADT) -> LAPIC + calibration -> IOAPIC (COM1) -> smp_call
+ *   -> interrupts on -> other CPUs
+ *   -> a deliberate crash (crash=), self-tests (ktest), or idle. */
 #include "arch/x86_64/acpi.h"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/bootinfo.h"
@@ -28,16 +30,6 @@
 
 extern int console_loglevel;
 static uint64_t boot_tsc; /* TSC at kmain entry */
-
-/* Parameters the kernel understands (anything else gets a warning). */
-static void register_params(void)
-{
-	static const char *const keys[] = { "console", "quiet", "loglevel", "init", "ktest", "crash", "panic",
-					    "mm.lock", "nosmp", "maxcpus", "nox2apic", "debug", "smp.phantom_apic",
-					    "spinlock.timeout_ms", "apic.calibrate" };
-	for (unsigned i = 0; i < ARRAY_SIZE(keys); i++)
-		cmdline_register(keys[i]);
-}
 
 /* Setup every CPU does for itself: descriptor tables, control registers. */
 void cpu_init_this(unsigned id)
@@ -72,7 +64,6 @@ __noreturn void kmain(uint32_t magic, uint32_t info)
 		printk(KERN_EMERG "faultline: not started by a multiboot2 boot loader (magic 0x%x); halting\n", magic);
 		halt_forever();
 	}
-	register_params();
 	cmdline_parse(boot_info.cmdline);
 	if (cmdline_has("quiet"))
 		console_loglevel = 5;

@@ -22,8 +22,8 @@ struct cpu {
 	uint64_t ticks;        /* LAPIC timer ticks taken on this CPU */
 	struct tss *tss;       /* this CPU's TSS (gdt.c) */
 	uint64_t *gdt;         /* this CPU's GDT (gdt.c) */
-	void *kstack_top;      /* top of this CPU's boot/idle stack */
-	void *emergency_stack; /* top of a stack for reporting kernel stack overflows */
+	void *kstack_top;      /* top of this CPU's boot/idle stack (set by the boot CPU before start) */
+	void *emergency_stack; /* top of a stack for reporting kernel stack overflows (ditto) */
 	struct list_head pcp_list; /* per-CPU free single pages (mm/frame.c) */
 	unsigned pcp_count;        /* number of pages on pcp_list */
 	uint64_t pcp_refills, pcp_drains; /* statistics */

@@ -5,7 +5,7 @@
  * different CPUs never interleave.  Lines are prefixed with a timestamp
  * "[seconds.micros]" since TSC calibration, and with the CPU id.
  * console_loglevel: messages with a level numerically below it are shown
- * (Linux semantics); `quiet` sets it to 4 (warnings and worse only),
+ * (Linux semantics); `quiet` sets it to 5 (warnings and worse only),
  * `loglevel=N` sets it to N. */
 #include "kernel/printk.h"
 #include "arch/x86_64/serial.h"

@@ -1,6 +1,6 @@
 /* printk.h - the kernel log.  Levels as in Linux: a message may start with
- * KERN_xxx; the console shows messages at or above the console level
- * (`quiet` raises it to warnings).  Safe from any CPU and from interrupt
+ * KERN_xxx; the console shows messages whose level is numerically below
+ * console_loglevel (`quiet`: warnings and worse).  Safe from any CPU and from interrupt
  * context: each line is emitted whole under the console lock. */
 #pragma once
 #include <stdarg.h>

@@ -9,12 +9,12 @@
  *
  * Debug checks (always on; they are cheap): taking a lock this CPU already
  * holds panics (recursion); unlocking a lock held by another CPU or not held
- * panics; spinning for more than SPIN_TIMEOUT_MS panics with the owner's CPU
+ * panics; spinning for more than spin_timeout_ms (spinlock.timeout_ms=) panics with the owner's CPU
  * and the call site that took it.  assert_held(&lock) panics unless this CPU
  * holds the lock (xv6's holding()).
  *
  * In host unit tests (HOST_TEST) the same API is provided over C11 atomics,
- * so portable code (buddy, slab, ...) can be tested under ThreadSanitizer. */
+ * so portable code (buddy, slab, ...) runs in multithreaded host tests. */
 #pragma once
 #include "kernel/compiler.h"
 

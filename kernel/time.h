@@ -1,4 +1,4 @@
-/* time.h - TSC-based time since boot and busy-wait delays (arch/x86_64/tsc.c). */
+/* time.h - TSC-based time since boot and busy-wait delays (calibrated and implemented in arch/x86_64/apic.c). */
 #pragma once
 #include "kernel/types.h"
 

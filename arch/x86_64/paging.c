@@ -11,7 +11,8 @@
  *     sees later vmap mappings too;
  *   - temporarily, the boot identity map of low memory for the AP trampoline.
  * kmap_page()/kunmap_page() change kernel mappings after boot; they are
- * serialised by kmap_lock.  The upper-half PML4 entries never change after
+ * serialised by kmap_lock, which takes zone_lock inside it (through
+ * page_alloc) when a new page-table page is needed.  The upper-half PML4 entries never change after
  * paging_init(), which is what lets address spaces share them. */
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/bootinfo.h"

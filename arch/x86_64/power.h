@@ -1,4 +1,5 @@
-/* power.h - leaving the machine: QEMU's isa-debug-exit, ACPI power off. */
+/* power.h - leaving the machine: QEMU's isa-debug-exit (ACPI power-off
+ * comes with the reboot syscall). */
 #pragma once
 #include "kernel/compiler.h"
 
