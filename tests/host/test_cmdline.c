@@ -351,6 +351,10 @@ TEST(raw_is_untouched)
 
 int main(void)
 {
+	/* Keys these cases use besides the kernel's own table: a plain key and
+	 * a prefix, registered the way a subsystem would. */
+	cmdline_register("debug");
+	cmdline_register("ktest.");
 	RUN(plain_words);
 	RUN(key_value);
 	RUN(value_with_equals);
