@@ -104,6 +104,19 @@ ktest_boot() {
 	elif [ $bad -ne 0 ]; then
 		grep -E '^    # ' "$log.plain" | head -20
 	fi
+	# printk.lines_from_every_cpu_at_once: every CPU printed at once from
+	# interrupt context; each line must have arrived whole, none missing.
+	local want whole
+	want=$(sed -n 's/^printk-stress expect \([0-9]*\) lines$/\1/p' "$log.plain")
+	if [ -n "$want" ]; then
+		whole=$(grep -cE '^printk-stress cpu[0-9]+ line [0-9]+: (0123456789abcdef){4}$' "$log.plain")
+		if [ "$whole" -eq "$want" ] && [ "$(grep -c 'printk-stress' "$log.plain")" -eq $((want + 1)) ]; then
+			ok "$name: printk lines from $cpus CPUs never interleave"
+		else
+			not_ok "$name: printk lines from $cpus CPUs never interleave ($whole of $want whole)"
+			grep 'printk-stress' "$log.plain" | grep -vE '^printk-stress cpu[0-9]+ line [0-9]+: (0123456789abcdef){4}$' | head -5
+		fi
+	fi
 	# Every CPU the machine has must have come online, each announced.
 	if grep -q "all CPUs online: $cpus CPUs" "$log.plain" &&
 		[ "$(grep -cE '^smp: cpu[0-9]+ online \(APIC id' "$log.plain")" -eq "$cpus" ]; then
