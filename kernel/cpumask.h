@@ -1,15 +1,16 @@
 /* cpumask.h - sets of CPUs (MAX_CPUS <= 64: one word). */
 #pragma once
 #include "kernel/percpu.h"
+#include "kernel/atomic.h"
 
 struct cpumask {
 	uint64_t bits;
 };
 _Static_assert(MAX_CPUS <= 64, "cpumask is one word");
 
-static inline void cpumask_set(struct cpumask *m, unsigned cpu) { __atomic_fetch_or(&m->bits, 1ull << cpu, __ATOMIC_SEQ_CST); }
-static inline void cpumask_clear(struct cpumask *m, unsigned cpu) { __atomic_fetch_and(&m->bits, ~(1ull << cpu), __ATOMIC_SEQ_CST); }
-static inline bool cpumask_test(const struct cpumask *m, unsigned cpu) { return (__atomic_load_n(&m->bits, __ATOMIC_RELAXED) >> cpu) & 1; }
+static inline void cpumask_set(struct cpumask *m, unsigned cpu) { fetch_or(&m->bits, 1ull << cpu); }
+static inline void cpumask_clear(struct cpumask *m, unsigned cpu) { fetch_and(&m->bits, ~(1ull << cpu)); }
+static inline bool cpumask_test(const struct cpumask *m, unsigned cpu) { return (load_relaxed(&m->bits) >> cpu) & 1; }
 static inline unsigned cpumask_weight(const struct cpumask *m)
 {
 	unsigned n = 0; /* no POPCNT: the qemu64 CPU model lacks it */

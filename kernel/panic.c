@@ -1,5 +1,6 @@
 /* panic.c - panic(): report, stop all CPUs, and exit QEMU or halt. */
 #include "kernel/panic.h"
+#include "kernel/atomic.h"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/power.h"
 #include "arch/x86_64/trap.h"
@@ -15,7 +16,7 @@
 bool panicking;
 static unsigned stopped_cpus; /* CPUs halted by the panic NMI */
 
-void panic_stopped_ack(void) { __atomic_fetch_add(&stopped_cpus, 1, __ATOMIC_SEQ_CST); }
+void panic_stopped_ack(void) { fetch_add(&stopped_cpus, 1); }
 static int panic_cpu = -1; /* first CPU to panic; the others halt */
 void console_bust_lock(void);
 extern bool percpu_ready;
@@ -33,7 +34,7 @@ void panic_enter(void)
 	irq_disable();
 	int me = percpu_ready ? (int)cpu_id() : 0;
 	int expected = -1;
-	if (!__atomic_compare_exchange_n(&panic_cpu, &expected, me, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+	if (!try_cmpxchg(&panic_cpu, &expected, me)) {
 		if (expected == me) {
 			static const char msg[] = "\nfaultline: recursive panic, halting\n";
 			serial_write(msg, sizeof(msg) - 1);

@@ -7,6 +7,7 @@
  * them to hardware. */
 #pragma once
 #include "kernel/compiler.h"
+#include "kernel/atomic.h"
 #include "kernel/list.h"
 
 #define MAX_CPUS 64
@@ -60,12 +61,12 @@ struct percpu_counter {
 };
 static inline void percpu_counter_add(struct percpu_counter *c, uint64_t n)
 {
-	__atomic_fetch_add(&c->slot[cpu_id()].v, n, __ATOMIC_RELAXED);
+	fetch_add_relaxed(&c->slot[cpu_id()].v, n);
 }
 static inline uint64_t percpu_counter_sum(const struct percpu_counter *c)
 {
 	uint64_t s = 0;
 	for (unsigned i = 0; i < MAX_CPUS; i++)
-		s += __atomic_load_n(&c->slot[i].v, __ATOMIC_RELAXED);
+		s += load_relaxed(&c->slot[i].v);
 	return s;
 }

@@ -1,5 +1,5 @@
 /* printk.h - the kernel log.  Levels as in Linux: a message may start with
- * KERN_xxx; the console shows messages whose level is numerically below
+ * KERN_<LEVEL>; the console shows messages whose level is numerically below
  * console_loglevel (`quiet`: warnings and worse).  Safe from any CPU and from interrupt
  * context: each line is emitted whole under the console lock. */
 #pragma once

@@ -8,6 +8,7 @@
  * counter (release), which the waiting caller polls (acquire).
  * Lock order: a queue lock is a leaf. */
 #include "kernel/smp.h"
+#include "kernel/atomic.h"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/x86.h"
@@ -51,7 +52,7 @@ static void call_function_ipi(struct trap_frame *tf)
 		bool heap = r->heap;
 		r->fn(r->arg);
 		if (pending)
-			__atomic_fetch_sub(pending, 1, __ATOMIC_RELEASE);
+			fetch_sub_release(pending, 1);
 		if (heap)
 			kfree(r);
 	}
@@ -86,7 +87,7 @@ void smp_call_function(const struct cpumask *mask, void (*fn)(void *), void *arg
 		}
 		*r = (struct call_req){ .fn = fn, .arg = arg, .pending = wait ? &pending : NULL, .heap = !wait };
 		if (wait)
-			__atomic_fetch_add(&pending, 1, __ATOMIC_RELAXED);
+			fetch_add_relaxed(&pending, 1);
 		struct call_queue *q = &call_queue[cpu];
 		unsigned long f = spin_lock_irqsave(&q->lock);
 		list_add_tail(&r->node, &q->reqs);
@@ -102,7 +103,7 @@ void smp_call_function(const struct cpumask *mask, void (*fn)(void *), void *arg
 	if (wait) {
 		extern unsigned long spin_timeout_ms;
 		uint64_t deadline = time_ns() + spin_timeout_ms * 1000000ull;
-		while (__atomic_load_n(&pending, __ATOMIC_ACQUIRE)) {
+		while (smp_load_acquire(&pending)) {
 			cpu_relax();
 			if (time_ns() > deadline && !panicking)
 				panic("smp_call_function: %d CPUs did not run %p within %lu ms", READ_ONCE(pending),

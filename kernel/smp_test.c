@@ -2,6 +2,7 @@
  * reaches each CPU exactly once, a spinlock-protected counter incremented
  * from every CPU at once has the exact total, and every CPU's timer ticks. */
 #include "arch/x86_64/acpi.h"
+#include "kernel/atomic.h"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/x86.h"
 #include "kernel/ktest.h"
@@ -25,7 +26,7 @@ KTEST(smp, all_cpus_online)
 static unsigned ran_on[MAX_CPUS];
 static void mark(void *arg)
 {
-	__atomic_fetch_add(&ran_on[cpu_id()], 1, __ATOMIC_RELAXED);
+	fetch_add_relaxed(&ran_on[cpu_id()], 1);
 	KEXPECT(((struct ktest_ctx *)arg), !irqs_enabled());
 }
 
@@ -62,7 +63,7 @@ KTEST(smp, call_function_single_and_nowait)
 	while (time_ns() < deadline) {
 		done = 0;
 		for (unsigned i = 0; i < ncpus_online; i++)
-			done += __atomic_load_n(&ran_on[i], __ATOMIC_RELAXED);
+			done += load_relaxed(&ran_on[i]);
 		if (done == ncpus_online)
 			break;
 		cpu_relax();

@@ -5,6 +5,7 @@
  * `owner` with a release store.  `cpu` and `caller` are written only by the
  * holder and are for diagnostics. */
 #include "kernel/spinlock.h"
+#include "kernel/atomic.h"
 #include "arch/x86_64/x86.h"
 #include "kernel/assert.h"
 #include "kernel/percpu.h"
@@ -35,7 +36,7 @@ static __attribute__((noinline)) void spin_lock_slow(struct spinlock *l, uint16_
 {
 	uint64_t start = rdtsc();
 	uint64_t limit = tsc_hz ? tsc_hz / 1000 * spin_timeout_ms : 0;
-	while (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != ticket) {
+	while (smp_load_acquire(&l->owner) != ticket) {
 		cpu_relax();
 		if (limit && rdtsc() - start > limit && !panicking)
 			panic("spinlock %s: stuck for %lu ms (held by cpu%d, taken at %p; waiter %p)", l->name,
@@ -49,8 +50,8 @@ static inline void spin_lock_at(struct spinlock *l, void *caller)
 	if (unlikely(spin_held(l)) && !panicking)
 		panic("spinlock %s: recursive lock on cpu%u (first taken at %p, again at %p)", l->name, cpu_id(),
 		      l->caller, caller);
-	uint16_t ticket = __atomic_fetch_add(&l->next, 1, __ATOMIC_RELAXED);
-	if (__atomic_load_n(&l->owner, __ATOMIC_ACQUIRE) != ticket)
+	uint16_t ticket = fetch_add_relaxed(&l->next, 1);
+	if (smp_load_acquire(&l->owner) != ticket)
 		spin_lock_slow(l, ticket, caller);
 	l->cpu = (int)cpu_id();
 	l->caller = caller;
@@ -61,11 +62,9 @@ void spin_lock(struct spinlock *l) { spin_lock_at(l, __builtin_return_address(0)
 bool spin_trylock(struct spinlock *l)
 {
 	preempt_disable();
-	uint16_t owner = __atomic_load_n(&l->owner, __ATOMIC_RELAXED);
+	uint16_t owner = load_relaxed(&l->owner);
 	uint16_t expect = owner;
-	if (__atomic_load_n(&l->next, __ATOMIC_RELAXED) == owner &&
-	    __atomic_compare_exchange_n(&l->next, &expect, (uint16_t)(owner + 1), false, __ATOMIC_ACQUIRE,
-					__ATOMIC_RELAXED)) {
+	if (load_relaxed(&l->next) == owner && try_cmpxchg_acquire(&l->next, &expect, (uint16_t)(owner + 1))) {
 		l->cpu = (int)cpu_id();
 		l->caller = __builtin_return_address(0);
 		return true;
@@ -80,7 +79,7 @@ void spin_unlock(struct spinlock *l)
 		panic("spinlock %s: unlock on cpu%u but held by cpu%d (not held: %d)", l->name, cpu_id(), l->cpu,
 		      l->owner == l->next);
 	l->cpu = -1;
-	__atomic_store_n(&l->owner, (uint16_t)(l->owner + 1), __ATOMIC_RELEASE);
+	smp_store_release(&l->owner, (uint16_t)(l->owner + 1));
 	preempt_enable();
 }
 

@@ -14,6 +14,7 @@
  * at the start of the pointer's page.
  */
 #include "mm/slab.h"
+#include "kernel/atomic.h"
 #include "kernel/assert.h"
 #include "kernel/list.h"
 #include "kernel/printk.h"
@@ -82,9 +83,9 @@ static uint64_t slab_pages;  /* pages held from the page source; atomic */
 static void count_pages(unsigned order, bool add)
 {
 	if (add)
-		__atomic_fetch_add(&slab_pages, 1ul << order, __ATOMIC_RELAXED);
+		fetch_add_relaxed(&slab_pages, 1ul << order);
 	else
-		__atomic_fetch_sub(&slab_pages, 1ul << order, __ATOMIC_RELAXED);
+		fetch_sub_relaxed(&slab_pages, 1ul << order);
 }
 
 /* Compute the slab layout of a cache: the smallest order (0..SLAB_MAX_ORDER,
@@ -407,7 +408,7 @@ void slab_init(void)
 	slab_ready = true;
 }
 
-uint64_t slab_pages_in_use(void) { return __atomic_load_n(&slab_pages, __ATOMIC_RELAXED); }
+uint64_t slab_pages_in_use(void) { return load_relaxed(&slab_pages); }
 
 void slab_shrink(void)
 {

@@ -9,6 +9,7 @@
  * is reported and skipped.  cpu_online_mask and ncpus_online are updated
  * by each AP itself (atomically). */
 #include "kernel/smp.h"
+#include "kernel/atomic.h"
 #include "arch/x86_64/acpi.h"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/bootinfo.h"
@@ -47,8 +48,7 @@ static int ap_state[MAX_CPUS];
 static __noreturn void ap_entry(uint64_t id)
 {
 	int expected = AP_WAITING;
-	if (!__atomic_compare_exchange_n(&ap_state[id], &expected, AP_RUNNING, false, __ATOMIC_SEQ_CST,
-					 __ATOMIC_SEQ_CST))
+	if (!try_cmpxchg(&ap_state[id], &expected, AP_RUNNING))
 		for (;;) { /* too late: the boot CPU has given up on us */
 			irq_disable();
 			hlt();
@@ -58,7 +58,7 @@ static __noreturn void ap_entry(uint64_t id)
 	apic_init_ap();
 	struct cpu *c = this_cpu();
 	/* Published last, once this CPU can take IPIs. */
-	__atomic_add_fetch(&ncpus_online, 1, __ATOMIC_SEQ_CST);
+	add_return(&ncpus_online, 1);
 	cpumask_set(&cpu_online_mask, c->id);
 	WRITE_ONCE(c->online, true);
 	ap_idle();
@@ -108,8 +108,7 @@ static bool start_ap(unsigned id)
 	while (READ_ONCE(ap_state[id]) == AP_WAITING && time_ns() < deadline)
 		cpu_relax();
 	int expected = AP_WAITING;
-	if (__atomic_compare_exchange_n(&ap_state[id], &expected, AP_ABANDONED, false, __ATOMIC_SEQ_CST,
-					__ATOMIC_SEQ_CST)) {
+	if (try_cmpxchg(&ap_state[id], &expected, AP_ABANDONED)) {
 		/* It never reached C.  Put it back into wait-for-SIPI, so that
 		 * a merely slow CPU cannot run on the next CPU's parameters. */
 		apic_send_init(c->apic_id);

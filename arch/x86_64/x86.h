@@ -120,9 +120,3 @@ struct __packed desc_ptr {
 static inline void lgdt(const struct desc_ptr *p) { __asm__ volatile("lgdt %0" ::"m"(*p)); }
 static inline void lidt(const struct desc_ptr *p) { __asm__ volatile("lidt %0" ::"m"(*p)); }
 static inline void ltr(uint16_t sel) { __asm__ volatile("ltr %0" ::"r"(sel)); }
-
-/* Memory barriers.  x86 is TSO: smp_rmb/smp_wmb only need to stop the compiler. */
-#define mb() __asm__ volatile("mfence" ::: "memory")
-#define smp_mb() __asm__ volatile("lock; addl $0,-4(%%rsp)" ::: "memory", "cc")
-#define smp_rmb() barrier()
-#define smp_wmb() barrier()
