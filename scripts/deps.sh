@@ -16,6 +16,8 @@ need=(
 	"musl-tools:/usr/bin/musl-gcc"
 	"cpio:/usr/bin/cpio"
 	"gcc:/usr/bin/gcc"
+	"libc6-dev:/usr/include/stdio.h"
+	"binutils:/usr/bin/ld"
 	"make:/usr/bin/make"
 )
 missing=()
