@@ -1,4 +1,4 @@
-/* crash.c - `crash=nullptr|ud|divide|panic|stack|bug|lock-recursion|
+/* crash.c - `crash=nullptr|ud|divide|panic|stack|double-fault|bug|lock-recursion|
  * unlock-unheld|lock-stuck` on the command line:
  * fault on purpose after boot.  The calls go through a few noinline
  * functions so the backtrace has recognisable frames:
@@ -11,6 +11,7 @@
 #include "kernel/spinlock.h"
 #include "kernel/string.h"
 #include "kernel/time.h"
+#include "mm/vmap.h"
 
 #define NOINLINE __attribute__((noinline))
 
@@ -37,6 +38,18 @@ NOINLINE static int crash_stack(volatile int depth, volatile int limit)
 	if (depth == limit)
 		return 0;
 	return crash_stack(depth + 1, limit) + pad[0];
+}
+
+/* Make exception delivery itself fault: with RSP on a stack guard page, the
+ * CPU cannot push the #UD frame, which escalates to #DF, taken on its own
+ * IST stack.  (The oops is printed from there; we never come back.) */
+NOINLINE static void crash_double_fault(void)
+{
+	void *top = vmap_stack_alloc(KSTACK_PAGES);
+	if (!top)
+		return;
+	uint64_t guard = (uint64_t)top - KSTACK_PAGES * PAGE_SIZE - 64;
+	__asm__ volatile("mov %0, %%rsp\n\tud2" ::"r"(guard) : "memory");
 }
 
 static struct spinlock crash_lock = SPINLOCK_INIT("crash_lock");
@@ -85,6 +98,8 @@ NOINLINE static void crash_dispatch(const char *kind)
 		panic("crash=panic requested");
 	else if (!strcmp(kind, "bug"))
 		BUG_ON(kind[0] == 'b');
+	else if (!strcmp(kind, "double-fault"))
+		crash_double_fault();
 	else if (!strcmp(kind, "lock-recursion"))
 		crash_lock_recursion();
 	else if (!strcmp(kind, "unlock-unheld"))
@@ -92,7 +107,7 @@ NOINLINE static void crash_dispatch(const char *kind)
 	else if (!strcmp(kind, "lock-stuck"))
 		crash_lock_stuck();
 	else
-		pr_warn("crash: unknown kind '%s' (nullptr, ud, divide, stack, panic, bug, lock-recursion, "
+		pr_warn("crash: unknown kind '%s' (nullptr, ud, divide, stack, double-fault, panic, bug, lock-recursion, "
 			"unlock-unheld, lock-stuck)\n", kind);
 }
 

@@ -59,7 +59,8 @@ void panic_enter(void)
 
 __noreturn void panic_finish(void)
 {
-	printk(KERN_EMERG "---[ end of report: all CPUs stopped ]---\n");
+	unsigned others = ncpus_online > 0 ? ncpus_online - 1 : 0;
+	printk(KERN_EMERG "---[ end of report: %u of %u other CPUs stopped ]---\n", READ_ONCE(stopped_cpus), others);
 	if (cmdline_has("ktest") || cmdline_has("crash") || (cmdline_get("panic") && !strcmp(cmdline_get("panic"), "exit")))
 		qemu_exit(QEMU_EXIT_FAILURE);
 	halt_forever();

@@ -163,11 +163,15 @@ ktest_boot qemu64-pit 2 256M 0 qemu64 apic.calibrate=pit
 # Deliberate kernel faults: the oops names the faulting functions.
 expect_boot crash-nullptr 2 128M 35 "crash=nullptr" \
 	'kernel oops: #PF page fault' 'page fault at address 0000000000000000: page not present, write, kernel mode' \
-	'RIP is at .*crash_nullptr\+0x' 'crash_dispatch\+0x' 'kmain\+0x' 'all CPUs stopped'
+	'RIP is at .*crash_nullptr\+0x' 'crash_dispatch\+0x' 'kmain\+0x' 'end of report: 1 of 1 other CPUs stopped'
 expect_boot crash-stack 2 128M 35 "crash=stack" \
 	'kernel oops: #(PF page fault|DF double fault)' 'kernel stack overflow: .* is a stack guard page' 'crash_stack(\.[a-z0-9.]+)?\+0x'
 expect_boot crash-panic 4 128M 35 "crash=panic" \
-	'Kernel panic - not syncing: crash=panic requested' 'panic\+0x' 'crash_dispatch\+0x' 'kmain\+0x'
+	'Kernel panic - not syncing: crash=panic requested' 'panic\+0x' 'crash_dispatch\+0x' 'kmain\+0x' \
+	'end of report: 3 of 3 other CPUs stopped'
+# Exception delivery onto an unmapped stack: #DF on its IST stack.
+expect_boot crash-double-fault 2 128M 35 "crash=double-fault" \
+	'kernel oops: #DF double fault \(vector 8\)' 'RIP is at .*crash_double_fault\+0x' 'end of report: 1 of 1 other CPUs stopped'
 expect_boot crash-divide 1 128M 35 "crash=divide" 'kernel oops: #DE divide error' 'RIP is at .*crash_divide\+0x'
 expect_boot crash-ud 1 128M 35 "crash=ud" 'kernel oops: #UD invalid opcode' 'RIP is at .*crash_ud\+0x'
 expect_boot crash-bug 2 128M 35 "crash=bug" 'Kernel panic - not syncing: BUG at kernel/crash.c:[0-9]+' 'crash_dispatch\+0x'
