@@ -75,6 +75,22 @@ KTEST(boot, symbol_lookup)
 	KEXPECT(t, ksym_lookup((uint64_t)_rodata, NULL, NULL) == NULL);
 }
 
+/* What GRUB hands over for a quoted word and for init arguments: booted by
+ * tests/run.sh (cmdline-quoting) with
+ *   quoted.test="a b" -- arg1 "arg two"
+ * GRUB re-quotes the word as "quoted.test=a b"; the parser must give the
+ * same result as Linux would. */
+KTEST(boot, cmdline_quoting_through_grub)
+{
+	if (!cmdline_has("quoted.test"))
+		KSKIP(t, "boot without quoted.test=");
+	const char *v = cmdline_get("quoted.test");
+	KEXPECT(t, v && strcmp(v, "a b") == 0);
+	KEXPECT_EQ(t, cmdline_init_argc(), 2);
+	KEXPECT(t, cmdline_init_arg(0) && strcmp(cmdline_init_arg(0), "arg1") == 0);
+	KEXPECT(t, cmdline_init_arg(1) && strcmp(cmdline_init_arg(1), "arg two") == 0);
+}
+
 KTEST(boot, cmdline_and_time)
 {
 	KEXPECT(t, cmdline_has("ktest"));

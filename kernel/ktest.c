@@ -44,7 +44,7 @@ __noreturn void ktest_run(const char *pattern)
 {
 	extern int console_loglevel;
 	console_loglevel = 8; /* results are shown even with `quiet` */
-	unsigned total = 0, passed = 0, n = 0;
+	unsigned total = 0, passed = 0, skipped = 0, n = 0;
 	for (const struct ktest *k = __ktest_start; k < __ktest_end; k++)
 		total += selected(k, pattern);
 	printk("KTAP version 1\n1..%u\n", total);
@@ -53,7 +53,7 @@ __noreturn void ktest_run(const char *pattern)
 			continue;
 		char name[128];
 		snprintf(name, sizeof(name), "%s.%s", k->suite, k->name);
-		struct ktest_ctx t = { name, 0 };
+		struct ktest_ctx t = { name, 0, NULL };
 		uint64_t t0 = time_ns();
 		k->fn(&t);
 		uint64_t ms = (time_ns() - t0) / 1000000;
@@ -61,8 +61,13 @@ __noreturn void ktest_run(const char *pattern)
 		if (!t.failures)
 			passed++;
 		printk("# %s: %llu ms\n", name, (unsigned long long)ms);
-		printk("%sok %u %s\n", t.failures ? "not " : "", n, name);
+		if (t.skip && !t.failures) {
+			skipped++;
+			printk("ok %u %s # SKIP %s\n", n, name, t.skip);
+		} else {
+			printk("%sok %u %s\n", t.failures ? "not " : "", n, name);
+		}
 	}
-	printk("# ktest: %u passed, %u failed\n", passed, n - passed);
+	printk("# ktest: %u passed, %u failed, %u skipped\n", passed - skipped, n - passed, skipped);
 	qemu_exit(n && passed == n ? QEMU_EXIT_SUCCESS : QEMU_EXIT_FAILURE);
 }

@@ -17,6 +17,7 @@
 struct ktest_ctx {
 	const char *name;
 	int failures;
+	const char *skip; /* set by KSKIP: reported as "ok N name # SKIP reason" */
 };
 
 struct ktest {
@@ -43,6 +44,13 @@ void ktest_fail(struct ktest_ctx *t, const char *file, int line, const char *fmt
 		long long __a = (long long)(a), __b = (long long)(b);                                        \
 		if (__a != __b)                                                                               \
 			ktest_fail(t, __FILE__, __LINE__, "expected %s == %s, got %lld and %lld", #a, #b, __a, __b); \
+	} while (0)
+
+/* Skip the rest of a case that does not apply to this boot (KTAP SKIP). */
+#define KSKIP(t, reason)          \
+	do {                      \
+		(t)->skip = (reason); \
+		return;           \
 	} while (0)
 
 __noreturn void ktest_run(const char *pattern);
