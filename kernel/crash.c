@@ -1,6 +1,5 @@
-/* crash.c - `crash=nullptr|ud|divide|panic|stack|double-fault|bug|lock-recursion|
- * unlock-unheld|lock-stuck` on the command line:
- * fault on purpose after boot.  The calls go through a few noinline
+/* crash.c - `crash=KIND` on the command line (the kinds are in
+ * crash_kinds[] below): fault on purpose after boot.  The calls go through a few noinline
  * functions so the backtrace has recognisable frames:
  * crash_nullptr <- crash_dispatch <- crash <- kmain. */
 #include "kernel/crash.h"
@@ -83,32 +82,46 @@ NOINLINE static void crash_lock_stuck(void)
 	spin_lock(&crash_lock);
 }
 
+NOINLINE static void crash_stack_overflow(void) { crash_stack(0, -1); }
+NOINLINE static void crash_panic(void) { panic("crash=panic requested"); }
+NOINLINE static void crash_bug(void)
+{
+	volatile bool on_purpose = true; /* not a constant the compiler could fold */
+	BUG_ON(on_purpose);
+}
+
+/* The kinds, in one table: dispatch and the "unknown kind" list both come
+ * from it. */
+static const struct {
+	const char *name;
+	void (*fn)(void);
+} crash_kinds[] = {
+	{ "nullptr", crash_nullptr },
+	{ "ud", crash_ud },
+	{ "divide", crash_divide },
+	{ "stack", crash_stack_overflow },
+	{ "double-fault", crash_double_fault },
+	{ "panic", crash_panic },
+	{ "bug", crash_bug },
+	{ "lock-recursion", crash_lock_recursion },
+	{ "unlock-unheld", crash_unlock_unheld },
+	{ "lock-stuck", crash_lock_stuck },
+};
+
 NOINLINE static void crash_dispatch(const char *kind)
 {
-	pr_info("crash: doing '%s' on purpose\n", kind);
-	if (!strcmp(kind, "nullptr"))
-		crash_nullptr();
-	else if (!strcmp(kind, "ud"))
-		crash_ud();
-	else if (!strcmp(kind, "divide"))
-		crash_divide();
-	else if (!strcmp(kind, "stack"))
-		crash_stack(0, -1);
-	else if (!strcmp(kind, "panic"))
-		panic("crash=panic requested");
-	else if (!strcmp(kind, "bug"))
-		BUG_ON(kind[0] == 'b');
-	else if (!strcmp(kind, "double-fault"))
-		crash_double_fault();
-	else if (!strcmp(kind, "lock-recursion"))
-		crash_lock_recursion();
-	else if (!strcmp(kind, "unlock-unheld"))
-		crash_unlock_unheld();
-	else if (!strcmp(kind, "lock-stuck"))
-		crash_lock_stuck();
-	else
-		pr_warn("crash: unknown kind '%s' (nullptr, ud, divide, stack, double-fault, panic, bug, lock-recursion, "
-			"unlock-unheld, lock-stuck)\n", kind);
+	for (unsigned i = 0; i < ARRAY_SIZE(crash_kinds); i++) {
+		if (!strcmp(kind, crash_kinds[i].name)) {
+			pr_info("crash: doing '%s' on purpose\n", kind);
+			crash_kinds[i].fn();
+			return;
+		}
+	}
+	char known[160];
+	int n = 0;
+	for (unsigned i = 0; i < ARRAY_SIZE(crash_kinds) && n < (int)sizeof(known); i++)
+		n += snprintf(known + n, sizeof(known) - n, "%s%s", i ? ", " : "", crash_kinds[i].name);
+	pr_warn("crash: unknown kind '%s' (%s)\n", kind, known);
 }
 
 NOINLINE void crash(const char *kind) { crash_dispatch(kind ? kind : ""); }

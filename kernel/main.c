@@ -22,6 +22,7 @@
 #include "kernel/percpu.h"
 #include "kernel/printk.h"
 #include "kernel/smp.h"
+#include "kernel/spinlock.h"
 #include "kernel/string.h"
 #include "kernel/time.h"
 #include "mm/frame.h"
@@ -67,7 +68,6 @@ __noreturn void kmain(uint32_t magic, uint32_t info)
 	cmdline_parse(boot_info.cmdline);
 	if (cmdline_has("quiet"))
 		console_loglevel = 5;
-	extern unsigned long spin_timeout_ms;
 	spin_timeout_ms = (unsigned long)cmdline_get_int("spinlock.timeout_ms", (long)spin_timeout_ms);
 	if (cmdline_get("loglevel"))
 		console_loglevel = (int)cmdline_get_int("loglevel", console_loglevel);

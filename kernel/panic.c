@@ -17,6 +17,9 @@ bool panicking;
 static unsigned stopped_cpus; /* CPUs halted by the panic NMI */
 
 void panic_stopped_ack(void) { fetch_add(&stopped_cpus, 1); }
+
+/* The CPUs that the stop NMI must reach: every online one but us. */
+static unsigned other_cpus(void) { return ncpus_online > 0 ? ncpus_online - 1 : 0; }
 static int panic_cpu = -1; /* first CPU to panic; the others halt */
 void console_bust_lock(void);
 extern bool percpu_ready;
@@ -47,9 +50,8 @@ void panic_enter(void)
 	/* Wait (briefly: a CPU may be wedged) until the others have taken the
 	 * NMI, so none is still inside printk when the console lock is reset.
 	 * From here on printk takes no lock at all. */
-	unsigned others = ncpus_online > 0 ? ncpus_online - 1 : 0;
 	if (apic_ready)
-		for (uint64_t t0 = rdtsc(); READ_ONCE(stopped_cpus) < others;) {
+		for (uint64_t t0 = rdtsc(); READ_ONCE(stopped_cpus) < other_cpus();) {
 			cpu_relax();
 			if (tsc_hz && rdtsc() - t0 > tsc_hz)
 				break;
@@ -59,8 +61,8 @@ void panic_enter(void)
 
 __noreturn void panic_finish(void)
 {
-	unsigned others = ncpus_online > 0 ? ncpus_online - 1 : 0;
-	printk(KERN_EMERG "---[ end of report: %u of %u other CPUs stopped ]---\n", READ_ONCE(stopped_cpus), others);
+	printk(KERN_EMERG "---[ end of report: %u of %u other CPUs stopped ]---\n", READ_ONCE(stopped_cpus),
+	       other_cpus());
 	if (cmdline_has("ktest") || cmdline_has("crash") || (cmdline_get("panic") && !strcmp(cmdline_get("panic"), "exit")))
 		qemu_exit(QEMU_EXIT_FAILURE);
 	halt_forever();

@@ -101,7 +101,6 @@ void smp_call_function(const struct cpumask *mask, void (*fn)(void *), void *arg
 	}
 	preempt_enable();
 	if (wait) {
-		extern unsigned long spin_timeout_ms;
 		uint64_t deadline = time_ns() + spin_timeout_ms * 1000000ull;
 		while (smp_load_acquire(&pending)) {
 			cpu_relax();

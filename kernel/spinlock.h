@@ -65,6 +65,9 @@ bool spin_trylock(struct spinlock *l);
 unsigned long spin_lock_irqsave(struct spinlock *l);
 void spin_unlock_irqrestore(struct spinlock *l, unsigned long flags);
 bool spin_held(const struct spinlock *l); /* held by this CPU */
+/* How long a waiter spins before the lock is reported stuck (and the limit
+ * smp_call_function waits for other CPUs); set by spinlock.timeout_ms=. */
+extern unsigned long spin_timeout_ms;
 #define assert_held(l)                                                                  \
 	do {                                                                            \
 		if (unlikely(!spin_held(l)))                                            \
