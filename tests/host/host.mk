@@ -2,7 +2,8 @@
 # top Makefile).  Each test links the code under test with tests/host/shim.c
 # and runs under ASan + UBSan.
 
-HOST_TESTS := test_buddy test_slab test_cmdline test_acpi test_vsnprintf test_memmap
+HOST_TESTS := test_buddy test_slab test_cmdline test_acpi test_vsnprintf test_memmap \
+	test_cpio test_elf
 HOST_BIN := $(BUILD)/host
 
 test_buddy_SRC := mm/buddy.c
@@ -10,6 +11,8 @@ test_slab_SRC := mm/slab.c
 test_cmdline_SRC := kernel/cmdline.c
 test_acpi_SRC := arch/x86_64/acpi_parse.c
 test_memmap_SRC := arch/x86_64/memmap.c
+test_cpio_SRC := kernel/cpio.c
+test_elf_SRC := kernel/elf.c
 # vsnprintf.c's functions are renamed so they do not replace libc's.
 test_vsnprintf_SRC := kernel/vsnprintf.c
 test_vsnprintf_FLAGS := -Dvsnprintf=k_vsnprintf -Dsnprintf=k_snprintf -Wno-format
