@@ -11,13 +11,14 @@
  * Walk: RSDP -> XSDT (revision >= 2 and address != 0; on failure fall back
  * to the RSDT) or RSDT -> for each entry, peek at the 36-byte header and only
  * map, checksum and decode the whole table if its signature is one we use.
- * The first valid table of each kind wins.
+ * The first valid table of each kind wins.  Last, the DSDT named by the
+ * FADT is mapped and scanned for the \_S5 package (sleep types for soft-off).
  */
 #include "arch/x86_64/acpi_tables.h"
 #include "kernel/printk.h"
 
 #ifndef EINVAL
-#define EINVAL 22
+#include "kernel/errno.h"
 #endif
 #ifndef ENOENT
 #define ENOENT 2
@@ -70,7 +71,7 @@ static void sig_str(char dst[5], const char *sig)
  * length is read once, from the header mapping, and is the only one used
  * afterwards.  Returns NULL (after a warning) if the table is unusable.
  */
-static const void *map_table(struct acpi_walk *w, uint64_t phys, const char *what, uint32_t *lenp)
+static const void *map_table(struct acpi_walk *w, uint64_t phys, const char *what, uint32_t *lenp, uint32_t max_len)
 {
 	const struct acpi_sdt_header *h = w->map(phys, sizeof(*h));
 	const void *t;
@@ -84,7 +85,7 @@ static const void *map_table(struct acpi_walk *w, uint64_t phys, const char *wha
 	}
 	sig_str(sig, h->signature);
 	len = h->length;
-	if (len < sizeof(*h) || len > ACPI_MAX_TABLE_LEN) {
+	if (len < sizeof(*h) || len > max_len) {
 		acpi_warn(w->out, "acpi: %s at 0x%llx has a bad length %u, ignored\n", sig,
 			  (unsigned long long)phys, len);
 		return NULL;
@@ -323,6 +324,41 @@ int acpi_parse_madt(const struct acpi_madt *madt, uint32_t len, struct acpi_info
 
 /* ---- FADT and HPET ---- */
 
+/* Does a FADT of len bytes hold the whole field? (A table cut short in the
+ * middle of a field must not yield half an address.) */
+#define FADT_HAS(len, field) ((len) >= offsetof(struct acpi_fadt, field) + sizeof(((struct acpi_fadt *)0)->field))
+
+/*
+ * A PM1 control block port: the X_ GAS wins when the table holds it, it is
+ * nonzero and an I/O port; else the 32-bit field.  A memory-space X_ block
+ * is not supported (power_off() only does port I/O).
+ */
+static uint16_t pm1_cnt_port(const struct acpi_gas *x, bool have_x, uint32_t legacy, const char *name,
+			     struct acpi_info *out)
+{
+	if (have_x && x->address) {
+		if (x->space_id == ACPI_GAS_SYSTEM_IO && x->address <= 0xffff)
+			return (uint16_t)x->address;
+		acpi_warn(out, "acpi: FADT: X_%s_CNT_BLK 0x%llx in space %u not usable, using 0x%x\n", name,
+			  (unsigned long long)x->address, x->space_id, legacy);
+	}
+	return legacy <= 0xffff ? (uint16_t)legacy : 0;
+}
+
+/* What power_off() and the RTC need: PM1 control ports, the way to switch
+ * ACPI mode on, the DSDT, the CMOS century register. */
+static void parse_fadt_power(const struct acpi_fadt *f, uint32_t len, struct acpi_info *out)
+{
+	out->century_reg = f->century;
+	out->smi_cmd = f->smi_cmd <= 0xffff ? (uint16_t)f->smi_cmd : 0;
+	out->acpi_enable_value = f->acpi_enable;
+	out->pm1a_cnt_port =
+	    pm1_cnt_port(&f->x_pm1a_cnt_blk, FADT_HAS(len, x_pm1a_cnt_blk), f->pm1a_cnt_blk, "PM1a", out);
+	out->pm1b_cnt_port =
+	    pm1_cnt_port(&f->x_pm1b_cnt_blk, FADT_HAS(len, x_pm1b_cnt_blk), f->pm1b_cnt_blk, "PM1b", out);
+	out->dsdt_phys = FADT_HAS(len, x_dsdt) && f->x_dsdt ? f->x_dsdt : f->dsdt;
+}
+
 static bool parse_fadt(const void *table, uint32_t len, struct acpi_info *out)
 {
 	const uint8_t *src = table;
@@ -345,10 +381,13 @@ static bool parse_fadt(const void *table, uint32_t len, struct acpi_info *out)
 	out->sci_irq = f.sci_int;
 	out->iapc_boot_arch = f.iapc_boot_arch;
 	out->pm_tmr_blk = f.pm_tmr_blk;
-	out->x_pm_tmr_blk = f.x_pm_tmr_blk.address;
-	out->x_pm_tmr_space = f.x_pm_tmr_blk.space_id;
+	if (FADT_HAS(len, x_pm_tmr_blk)) {
+		out->x_pm_tmr_blk = f.x_pm_tmr_blk.address;
+		out->x_pm_tmr_space = f.x_pm_tmr_blk.space_id;
+	}
 	out->pm_tmr_32bit = f.flags & ACPI_FADT_TMR_VAL_EXT;
-	if ((f.flags & ACPI_FADT_RESET_REG_SUP) && len >= offsetof(struct acpi_fadt, arm_boot_arch)) {
+	parse_fadt_power(&f, len, out);
+	if ((f.flags & ACPI_FADT_RESET_REG_SUP) && FADT_HAS(len, reset_value)) {
 		out->has_reset_reg = true;
 		out->reset_reg = f.reset_reg;
 		out->reset_value = f.reset_value;
@@ -359,15 +398,13 @@ static bool parse_fadt(const void *table, uint32_t len, struct acpi_info *out)
 	out->pm_tmr_port = 0;
 	if (out->hw_reduced)
 		return true;
-	if (f.x_pm_tmr_blk.address && f.x_pm_tmr_blk.space_id == ACPI_GAS_SYSTEM_IO &&
-	    f.x_pm_tmr_blk.address <= 0xffff)
-		out->pm_tmr_port = f.x_pm_tmr_blk.address;
+	if (out->x_pm_tmr_blk && out->x_pm_tmr_space == ACPI_GAS_SYSTEM_IO && out->x_pm_tmr_blk <= 0xffff)
+		out->pm_tmr_port = out->x_pm_tmr_blk;
 	else if (f.pm_tmr_blk && f.pm_tmr_len == 4 && f.pm_tmr_blk <= 0xffff)
 		out->pm_tmr_port = f.pm_tmr_blk;
-	else if (f.pm_tmr_blk || f.x_pm_tmr_blk.address)
-		acpi_warn(out, "acpi: FADT: unusable PM timer (port 0x%x len %u, X 0x%llx space %u)\n",
-			  f.pm_tmr_blk, f.pm_tmr_len, (unsigned long long)f.x_pm_tmr_blk.address,
-			  f.x_pm_tmr_blk.space_id);
+	else if (f.pm_tmr_blk || out->x_pm_tmr_blk)
+		acpi_warn(out, "acpi: FADT: unusable PM timer (port 0x%x len %u, X 0x%llx space %u)\n", f.pm_tmr_blk,
+			  f.pm_tmr_len, (unsigned long long)out->x_pm_tmr_blk, out->x_pm_tmr_space);
 	return true;
 }
 
@@ -385,6 +422,139 @@ static bool parse_hpet(const struct acpi_hpet *h, uint32_t len, struct acpi_info
 	out->hpet_phys = h->base_address.address;
 	out->hpet_min_tick = h->min_tick;
 	return true;
+}
+
+/* ---- DSDT: the \_S5 package ---- */
+
+#define AML_ZERO_OP	  0x00
+#define AML_ONE_OP	  0x01
+#define AML_NAME_OP	  0x08
+#define AML_BYTE_PREFIX	  0x0a
+#define AML_WORD_PREFIX	  0x0b
+#define AML_DWORD_PREFIX  0x0c
+#define AML_PACKAGE_OP	  0x12
+#define AML_ROOT_CHAR	  '\\'
+#define ACPI_MAX_DSDT_LEN (16u << 20) /* DSDTs of a few hundred KiB exist */
+
+/* Decode a PkgLength at p[0..avail): its value (counted from its own first
+ * byte) and its encoded size, or 0 if truncated or malformed. */
+static size_t aml_pkg_length(const uint8_t *p, size_t avail, size_t *value)
+{
+	size_t n = (p[0] >> 6) + 1;
+
+	if (n > avail || (n > 1 && (p[0] & 0x30)))
+		return 0;
+	*value = n == 1 ? p[0] & 0x3f : p[0] & 0x0f;
+	for (size_t i = 1; i < n; i++)
+		*value |= (size_t)p[i] << (4 + 8 * (i - 1));
+	return n;
+}
+
+/* Decode one small integer data object at p[0..avail): bytes used, or 0. */
+static size_t aml_small_int(const uint8_t *p, size_t avail, uint32_t *v)
+{
+	size_t n;
+
+	if (!avail)
+		return 0;
+	switch (p[0]) {
+	case AML_ZERO_OP:
+	case AML_ONE_OP:
+		*v = p[0];
+		return 1;
+	case AML_BYTE_PREFIX:
+		n = 1;
+		break;
+	case AML_WORD_PREFIX:
+		n = 2;
+		break;
+	case AML_DWORD_PREFIX:
+		n = 4;
+		break;
+	default:
+		if (p[0] > 7)
+			return 0; /* not an integer (a name, a method call, ...) */
+		*v = p[0];	  /* a raw small value: invalid AML, but it is out there */
+		return 1;
+	}
+	if (avail < n + 1)
+		return 0;
+	*v = 0;
+	for (size_t i = 0; i < n; i++)
+		*v |= (uint32_t)p[1 + i] << (8 * i);
+	return n + 1;
+}
+
+/* Decode the package starting at its PkgLength byte p[0..avail). */
+static int s5_package(const uint8_t *p, size_t avail, uint8_t *slp_typa, uint8_t *slp_typb)
+{
+	size_t pkg_len, off = aml_pkg_length(p, avail, &pkg_len), used;
+	uint32_t a, b;
+
+	if (!off || pkg_len > avail || pkg_len <= off)
+		return -EINVAL;
+	avail = pkg_len; /* read nothing past the package */
+	if (p[off] == 0)
+		return -EINVAL; /* NumElements */
+	bool one = p[off++] == 1;
+	used = aml_small_int(p + off, avail - off, &a);
+	if (!used)
+		return -EINVAL;
+	off += used;
+	if (one) {
+		b = (a >> 8) & 0xff;
+		a &= 0xff;
+	} else if (!aml_small_int(p + off, avail - off, &b)) {
+		return -EINVAL;
+	}
+	if (a > 7 || b > 7)
+		return -EINVAL; /* SLP_TYP has 3 bits */
+	*slp_typa = (uint8_t)a;
+	*slp_typb = (uint8_t)b;
+	return 0;
+}
+
+int acpi_find_s5(const uint8_t *aml, size_t len, uint8_t *slp_typa, uint8_t *slp_typb)
+{
+	for (size_t i = 1; i + 5 <= len; i++) {
+		if (aml[i] != '_' || aml[i + 1] != 'S' || aml[i + 2] != '5' || aml[i + 3] != '_')
+			continue;
+		bool named =
+		    aml[i - 1] == AML_NAME_OP || (i >= 2 && aml[i - 1] == AML_ROOT_CHAR && aml[i - 2] == AML_NAME_OP);
+		if (!named || aml[i + 4] != AML_PACKAGE_OP)
+			continue; /* part of another name, a method, a reference */
+		if (i + 5 == len)
+			return -EINVAL;
+		return s5_package(aml + i + 5, len - i - 5, slp_typa, slp_typb);
+	}
+	return -ENOENT;
+}
+
+/* Map the DSDT the FADT named and look for \_S5 in it. */
+static void parse_dsdt(struct acpi_walk *w)
+{
+	const struct acpi_sdt_header *h = w->map(w->out->dsdt_phys, sizeof(*h));
+	const uint8_t *t;
+	uint32_t len;
+	int err;
+
+	if (!h || !sig_eq(h->signature, "DSDT", 4) || h->length < sizeof(*h) || h->length > ACPI_MAX_DSDT_LEN) {
+		acpi_warn(w->out, "acpi: no valid DSDT at 0x%llx\n", (unsigned long long)w->out->dsdt_phys);
+		return;
+	}
+	len = h->length;
+	t = w->map(w->out->dsdt_phys, len);
+	if (!t) {
+		acpi_warn(w->out, "acpi: DSDT (%u bytes) cannot be mapped\n", len);
+		return;
+	}
+	if (acpi_checksum(t, len))
+		acpi_warn(w->out, "acpi: DSDT has a bad checksum, searched anyway\n");
+	err = acpi_find_s5(t + sizeof(*h), len - sizeof(*h), &w->out->s5_slp_typa, &w->out->s5_slp_typb);
+	w->out->has_s5 = err == 0;
+	if (err)
+		acpi_warn(w->out, "acpi: DSDT: %s \\_S5 package, no ACPI power-off\n",
+			  err == -ENOENT ? "no" : "malformed");
 }
 
 /* ---- Root tables ---- */
@@ -415,7 +585,7 @@ static void visit_table(struct acpi_walk *w, uint64_t phys)
 		return;
 	if (*have)
 		return;
-	t = map_table(w, phys, "table", &len);
+	t = map_table(w, phys, "table", &len, ACPI_MAX_TABLE_LEN);
 	if (!t)
 		return;
 	/* A table rejected as a whole leaves room for a later one. */
@@ -436,7 +606,7 @@ static bool walk_root(struct acpi_walk *w, uint64_t phys, bool xsdt)
 	const uint8_t *root;
 	uint32_t len;
 
-	root = map_table(w, phys, sig, &len);
+	root = map_table(w, phys, sig, &len, ACPI_MAX_TABLE_LEN);
 	if (!root)
 		return false;
 	if (!sig_eq((const char *)root, sig, 4)) {
@@ -505,6 +675,8 @@ int acpi_parse_rsdp(const void *rsdp, size_t len, void *(*map)(uint64_t phys, si
 		acpi_warn(out, "acpi: RSDP points to no usable root table\n");
 	}
 
+	if (out->has_fadt && out->dsdt_phys)
+		parse_dsdt(&w);
 	if (!w.have_madt) {
 		acpi_warn(out, "acpi: no valid MADT\n");
 		return -ENOENT;

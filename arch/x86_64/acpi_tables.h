@@ -266,7 +266,10 @@ _Static_assert(offsetof(struct acpi_fadt, pm_tmr_blk) == 76, "FADT layout");
 _Static_assert(offsetof(struct acpi_fadt, pm_tmr_len) == 91, "FADT layout");
 _Static_assert(offsetof(struct acpi_fadt, iapc_boot_arch) == 109, "FADT layout");
 _Static_assert(offsetof(struct acpi_fadt, flags) == 112, "FADT layout");
+_Static_assert(offsetof(struct acpi_fadt, century) == 108, "FADT layout");
 _Static_assert(offsetof(struct acpi_fadt, reset_reg) == ACPI_FADT_V1_LEN, "FADT layout");
+_Static_assert(offsetof(struct acpi_fadt, x_dsdt) == 140, "FADT layout");
+_Static_assert(offsetof(struct acpi_fadt, x_pm1a_cnt_blk) == 172, "FADT layout");
 _Static_assert(offsetof(struct acpi_fadt, x_pm_tmr_blk) == 208, "FADT layout");
 _Static_assert(sizeof(struct acpi_fadt) == 244, "FADT layout");
 _Static_assert(sizeof(struct acpi_hpet) == 56, "HPET layout");
@@ -333,6 +336,17 @@ struct acpi_info {
 	bool has_reset_reg;          /* reset_reg/reset_value valid (for reboot) */
 	struct acpi_gas reset_reg;
 	uint8_t reset_value;
+	uint8_t century_reg;         /* CMOS index of the RTC century, 0 if none */
+	uint16_t smi_cmd;            /* port to write acpi_enable_value to; 0: always in ACPI mode */
+	uint8_t acpi_enable_value;
+	uint16_t pm1a_cnt_port;      /* PM1a_CNT: X_ block if an I/O port, else the 32-bit one; 0 if none */
+	uint16_t pm1b_cnt_port;      /* PM1b_CNT, 0 if none */
+	uint64_t dsdt_phys;          /* X_DSDT if present and nonzero, else DSDT; 0 if none */
+
+	/* DSDT: the \_S5 (soft-off) package, for power_off() */
+	bool has_s5;
+	uint8_t s5_slp_typa;         /* SLP_TYP for PM1a_CNT / PM1b_CNT (3 bits each) */
+	uint8_t s5_slp_typb;
 
 	/* HPET (0 if absent or not memory-mapped) */
 	uint64_t hpet_phys;
@@ -348,6 +362,10 @@ struct acpi_info {
  * map(phys, len) must return a pointer to len readable bytes at physical
  * address phys, or NULL; the parser never reads outside what it mapped.
  *
+ * The DSDT the FADT points to is mapped too and searched for the \_S5
+ * package (acpi_find_s5); a DSDT with a bad checksum is still searched,
+ * with a warning, as Linux does.
+ *
  * Returns 0, -EINVAL if the RSDP is bad (short, wrong signature or checksum),
  * or -ENOENT if no valid MADT was found (*out still holds whatever else was
  * found, e.g. the FADT).  Tables with a bad checksum are reported and skipped.
@@ -360,6 +378,21 @@ int acpi_parse_rsdp(const void *rsdp, size_t len, void *(*map)(uint64_t phys, si
  * acpi_parse_rsdp() calls it; exposed for tests and for a caller that found
  * the MADT some other way. */
 int acpi_parse_madt(const struct acpi_madt *madt, uint32_t len, struct acpi_info *out);
+
+/*
+ * Find the sleep type values of the S5 (soft-off) state in AML: the first
+ * `NameOp "_S5_"` (optionally `\_S5_`) whose object is a Package, whose first
+ * two elements are small integers (ZeroOp, OneOp, BytePrefix/WordPrefix/
+ * DWordPrefix + value, or a raw byte 2..7, as some firmware writes).  A
+ * one-element package holds both values (a = bits 0-7, b = bits 8-15), as
+ * ACPICA accepts.  An "_S5_" not preceded by NameOp or not followed by a
+ * PackageOp is skipped.  This is the OSDev shortcut, not an AML
+ * interpreter: an _S5 computed by a method is not found.
+ * aml is the DSDT's body (after the 36-byte header); nothing outside
+ * [aml, aml + len) is read.  Returns 0, -ENOENT if there is no such name,
+ * -EINVAL if the package is truncated or its values are not sleep types.
+ */
+int acpi_find_s5(const uint8_t *aml, size_t len, uint8_t *slp_typa, uint8_t *slp_typb);
 
 /* Sum of len bytes modulo 256: 0 for a valid table. */
 uint8_t acpi_checksum(const void *p, size_t len);

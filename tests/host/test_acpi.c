@@ -521,6 +521,172 @@ TEST(fadt_and_hpet_variants)
 	CHECK(!info.has_fadt && info.hpet_phys == 0xfed00000);
 }
 
+/* ---- \_S5 in AML, and the FADT/DSDT fields power_off() uses ---- */
+
+/* acpi_find_s5 on an exact-size heap copy (ASan catches any overread). */
+static int find_s5(const uint8_t *aml, size_t len, uint8_t *a, uint8_t *b)
+{
+	uint8_t *copy = malloc(len ? len : 1);
+	int ret;
+
+	if (len)
+		memcpy(copy, aml, len);
+	*a = *b = 0xee;
+	ret = acpi_find_s5(aml ? copy : NULL, len, a, b);
+	free(copy);
+	return ret;
+}
+#define S5(...) ((const uint8_t[]){__VA_ARGS__}), sizeof((const uint8_t[]){__VA_ARGS__})
+#define ARR(x)	x, sizeof(x)
+#define NAME_S5 0x08, '_', 'S', '5', '_'
+#define CHECK_S5(aml_len, ret, ea, eb)                                                                                 \
+	do {                                                                                                           \
+		uint8_t s5a, s5b;                                                                                      \
+		CHECK_EQ(find_s5(aml_len, &s5a, &s5b), ret);                                                           \
+		if ((ret) == 0)                                                                                        \
+			CHECK(s5a == (ea) && s5b == (eb));                                                             \
+	} while (0)
+
+/* QEMU's DSDT: Name (_S5, Package (0x04) { Zero, Zero, Zero, Zero }) inside
+ * a scope, after an \_S3 and a method whose name contains "_S5_". */
+static const uint8_t qemu_s5[] = {
+    0x10, 0x20, '\\',	 '_',  'S',  'B',  '_',		     /* Scope (\_SB) { ... */
+    0x14, 0x08, 'X',	 '_',  'S',  '5',  0x00, 0xa4, 0x00, /* Method (X_S5) { Return (0) } */
+    0x08, '_',	'S',	 '3',  '_',  0x12, 0x06, 0x04, 0x01, 0x01,
+    0x00, 0x00, NAME_S5, 0x12, 0x06, 0x04, 0x00, 0x00, 0x00, 0x00,
+};
+
+TEST(find_s5_forms)
+{
+	uint8_t a, b;
+
+	CHECK_S5(ARR(qemu_s5), 0, 0, 0);
+	CHECK_S5(S5(NAME_S5, 0x12, 0x08, 0x04, 0x0a, 0x05, 0x0a, 0x06, 0x00, 0x00), 0, 5, 6);	 /* BytePrefix */
+	CHECK_S5(S5(0x08, '\\', '_', 'S', '5', '_', 0x12, 0x04, 0x02, 0x07, 0x01), 0, 7, 1);	 /* \_S5, raw 7 */
+	CHECK_S5(S5(NAME_S5, 0x12, 0x05, 0x02, 0x01, 0x0a, 0x03), 0, 1, 3);			 /* OneOp */
+	CHECK_S5(S5(NAME_S5, 0x12, 0x0a, 0x02, 0x0b, 0x05, 0x00, 0x0c, 0x02, 0, 0, 0), 0, 5, 2); /* Word, DWord */
+	CHECK_S5(S5(NAME_S5, 0x12, 0x05, 0x01, 0x0b, 0x05, 0x07), 0, 5, 7);	  /* one element: a | b << 8 */
+	CHECK_S5(S5(NAME_S5, 0x12, 0x40, 0x00, 0x02, 0x05, 0x06), -EINVAL, 0, 0); /* 2-byte PkgLength of 0 */
+	CHECK_S5(S5(NAME_S5, 0x12, 0x45, 0x00, 0x02, 0x05, 0x06), 0, 5, 6);	  /* 2-byte PkgLength 5 */
+	CHECK_S5(S5(NAME_S5, 0x12, 0x56, 0x00, 0x02, 0x05, 0x06), -EINVAL, 0, 0); /* reserved bits set */
+
+	/* "_S5_" that is not Name(_S5, Package): skipped, the real one found. */
+	CHECK_S5(S5('A', '_', 'S', '5', '_', 0x12, 0x04, 0x02, 0x03, 0x03, /* inside a longer name */
+		    0x14, '_', 'S', '5', '_', 0x12,			   /* not after NameOp */
+		    NAME_S5, 0x0a, 0x05,				   /* Name(_S5, 5): no package */
+		    NAME_S5, 0x12, 0x04, 0x02, 0x05, 0x05),
+		 0, 5, 5);
+	CHECK_S5(S5('_', 'S', '5', '_', 0x12, 0x04, 0x02, 0x03, 0x03), -ENOENT, 0, 0); /* nothing before it */
+	CHECK_S5(S5(0x08, '_', 'S', '3', '_', 0x12, 0x04, 0x02, 0x01, 0x01), -ENOENT, 0, 0);
+	CHECK_EQ(find_s5(NULL, 0, &a, &b), -ENOENT);
+
+	/* Packages that do not hold two sleep types. */
+	CHECK_S5(S5(NAME_S5, 0x12, 0x02, 0x00), -EINVAL, 0, 0);				  /* no elements */
+	CHECK_S5(S5(NAME_S5, 0x12, 0x06, 0x02, 0x0a, 0x08, 0x00, 0x00), -EINVAL, 0, 0);	  /* 8 > 3 bits */
+	CHECK_S5(S5(NAME_S5, 0x12, 0x07, 0x02, 'F', 'O', 'O', '_', 0x00), -EINVAL, 0, 0); /* a name */
+	CHECK_S5(S5(NAME_S5, 0x12, 0x03, 0x02, 0x05, 0x05), -EINVAL, 0, 0); /* second element outside the package */
+	CHECK_S5(S5(NAME_S5, 0x12, 0x09, 0x02, 0x05, 0x05), -EINVAL, 0, 0); /* package longer than the buffer */
+	CHECK_S5(S5(NAME_S5, 0x12, 0x05, 0x02, 0x0a, 0x05, 0x0a), -EINVAL, 0, 0); /* BytePrefix, no byte */
+}
+
+/* Every truncation of QEMU's AML: never a read past the end, never a wrong answer. */
+TEST(find_s5_truncated)
+{
+	size_t s5_at = sizeof(qemu_s5) - 12; /* offset of NameOp _S5_ */
+	uint8_t a, b;
+
+	for (size_t len = 0; len < sizeof(qemu_s5); len++) {
+		int ret = find_s5(qemu_s5, len, &a, &b);
+
+		CHECK_EQ(ret, len <= s5_at + 5 ? -ENOENT : -EINVAL);
+	}
+	for (size_t start = 0; start <= s5_at + 1; start++) /* and every tail */
+		CHECK_EQ(find_s5(qemu_s5 + start, sizeof(qemu_s5) - start, &a, &b), start <= s5_at ? 0 : -ENOENT);
+}
+
+/* A DSDT holding aml, at a low or high address. */
+static uint64_t place_dsdt(const uint8_t *aml, size_t n, bool high)
+{
+	tbl_init("DSDT", 2);
+	memcpy(tb.b + tb.len, aml, n);
+	tb.len += n;
+	return tbl_place(high);
+}
+
+/* A FADT with the power-off fields set (dsdt32 and PM1a/b as 32-bit ports,
+ * optionally X_DSDT and an X_PM1a_CNT_BLK). */
+static uint64_t place_fadt_power(uint32_t len, uint64_t dsdt32, uint64_t x_dsdt, uint8_t xspace, uint64_t xaddr)
+{
+	struct acpi_fadt f = {
+	    .dsdt = (uint32_t)dsdt32,
+	    .smi_cmd = 0xb2,
+	    .acpi_enable = 0xf1,
+	    .pm1a_cnt_blk = 0x604,
+	    .pm1b_cnt_blk = 0,
+	    .pm_tmr_blk = 0x608,
+	    .pm_tmr_len = 4,
+	    .century = 0x32,
+	    .x_dsdt = x_dsdt,
+	    .x_pm1a_cnt_blk = {.space_id = xspace, .bit_width = 16, .address = xaddr},
+	    .x_pm1b_cnt_blk = {.space_id = ACPI_GAS_SYSTEM_IO, .bit_width = 16, .address = 0},
+	};
+
+	tbl_init("FACP", len >= 244 ? 3 : 1);
+	memcpy(tb.b + 36, (uint8_t *)&f + 36, len - 36);
+	tb.len = len;
+	return tbl_place(false);
+}
+
+TEST(fadt_power_and_dsdt)
+{
+	static const uint8_t s5_35[] = {NAME_S5, 0x12, 0x08, 0x04, 0x0a, 0x03, 0x0a, 0x05, 0x00, 0x00};
+	static const uint8_t no_s5[] = {0x08, '_', 'S', '3', '_', 0x12, 0x04, 0x02, 0x01, 0x01};
+	uint64_t t[2], dsdt, dsdt_high;
+
+	fw_reset();
+	t[0] = place_small_madt();
+	dsdt = place_dsdt(qemu_s5, sizeof(qemu_s5), false);
+	t[1] = place_fadt_power(116, dsdt, 0, 0, 0); /* ACPI 1.0, as QEMU's pc machine */
+	EXPECT(parse_rsdt(2, t), 0, 0, 2);
+	CHECK(info.pm1a_cnt_port == 0x604 && info.pm1b_cnt_port == 0 && info.dsdt_phys == dsdt);
+	CHECK(info.smi_cmd == 0xb2 && info.acpi_enable_value == 0xf1 && info.century_reg == 0x32);
+	CHECK(info.has_s5 && info.s5_slp_typa == 0 && info.s5_slp_typb == 0);
+
+	/* ACPI 2.0+: X_DSDT (above 4 GiB) and X_PM1a_CNT_BLK win over the 32-bit fields. */
+	dsdt_high = place_dsdt(s5_35, sizeof(s5_35), true);
+	t[1] = place_fadt_power(244, dsdt, dsdt_high, ACPI_GAS_SYSTEM_IO, 0xb004);
+	EXPECT(parse_rsdt(2, t), 0, 0, 2);
+	CHECK(info.pm1a_cnt_port == 0xb004 && info.dsdt_phys == dsdt_high);
+	CHECK(info.has_s5 && info.s5_slp_typa == 3 && info.s5_slp_typb == 5);
+
+	/* X_PM1a in memory space: warned, the I/O port used; X_DSDT 0: DSDT used. */
+	t[1] = place_fadt_power(244, dsdt, 0, ACPI_GAS_SYSTEM_MEMORY, 0xfed80000);
+	EXPECT(parse_rsdt(2, t), 0, 1, 2);
+	CHECK(info.pm1a_cnt_port == 0x604 && info.dsdt_phys == dsdt && info.has_s5);
+
+	/* A FADT ending inside X_PM1a_CNT_BLK: that field is not used. */
+	t[1] = place_fadt_power(180, dsdt, dsdt_high, ACPI_GAS_SYSTEM_IO, 0xb004);
+	EXPECT(parse_rsdt(2, t), 0, 0, 2);
+	CHECK(info.pm1a_cnt_port == 0x604 && info.dsdt_phys == dsdt_high && info.s5_slp_typa == 3);
+
+	/* A DSDT with a bad checksum is still searched (one warning). */
+	fw_ptr(dsdt, 40)[37] ^= 0x40;
+	t[1] = place_fadt_power(116, dsdt, 0, 0, 0);
+	EXPECT(parse_rsdt(2, t), 0, 1, 2);
+	CHECK(info.has_s5 && info.s5_slp_typa == 0);
+
+	/* No _S5, a DSDT pointer to another table, to nothing: warned, no S5. */
+	t[1] = place_fadt_power(116, place_dsdt(no_s5, sizeof(no_s5), false), 0, 0, 0);
+	EXPECT(parse_rsdt(2, t), 0, 1, 2);
+	CHECK(!info.has_s5 && info.pm1a_cnt_port == 0x604);
+	t[1] = place_fadt_power(116, t[0], 0, 0, 0);
+	EXPECT(parse_rsdt(2, t), 0, 1, 2);
+	CHECK(!info.has_s5);
+	t[1] = place_fadt_power(116, 0xdead0000, 0, 0, 0);
+	EXPECT(parse_rsdt(2, t), 0, 1, 2);
+	CHECK(!info.has_s5);
+}
+
 static uint32_t rnd(void)
 {
 	static uint32_t state = 12345;
@@ -584,6 +750,31 @@ TEST(fuzz_madt)
 	printf("    # fuzz: %d corrupted MADTs parsed\n", iter);
 }
 
+/* Random bytes around Name(_S5, Package ...): any answer but an overread
+ * (ASan) or an out-of-range sleep type. */
+TEST(fuzz_s5)
+{
+	uint8_t buf[32], a, b;
+	int iter, found = 0;
+
+	for (iter = 0; iter < 100000; iter++) {
+		size_t len = rnd() % sizeof(buf), at = len > 8 ? rnd() % (len - 8) : 0;
+
+		for (size_t i = 0; i < len; i++)
+			buf[i] = rnd() & 1 ? (uint8_t)rnd() : rnd() % 16;
+		if (len > 8)
+			memcpy(buf + at, (const uint8_t[]){NAME_S5, 0x12}, 6);
+		int ret = find_s5(buf, len, &a, &b);
+		if (ret != 0 && ret != -EINVAL && ret != -ENOENT)
+			break;
+		if (ret == 0 && (a > 7 || b > 7))
+			break;
+		found += ret == 0;
+	}
+	CHECK_EQ(iter, 100000);
+	printf("    # fuzz: %d random AML buffers, %d with a decodable _S5\n", iter, found);
+}
+
 int main(void)
 {
 	RUN(qemu_like);
@@ -593,7 +784,11 @@ int main(void)
 	RUN(bad_rsdp);
 	RUN(bad_tables);
 	RUN(fadt_and_hpet_variants);
+	RUN(find_s5_forms);
+	RUN(find_s5_truncated);
+	RUN(fadt_power_and_dsdt);
 	RUN(fuzz_madt);
+	RUN(fuzz_s5);
 	unmap_all();
 	return check_done();
 }
