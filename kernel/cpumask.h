@@ -18,6 +18,10 @@ static inline unsigned cpumask_weight(const struct cpumask *m)
 		n++;
 	return n;
 }
+static inline unsigned cpumask_first(const struct cpumask *m)
+{
+	return m->bits ? (unsigned)__builtin_ctzll(m->bits) : MAX_CPUS;
+}
 #define for_each_cpu(cpu, mask) \
 	for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++) if (cpumask_test(mask, cpu))
 

@@ -5,8 +5,9 @@
  *   -> IDT -> early frames -> kernel page tables -> buddy + slab
  *   -> interrupt stacks, GDT/TSS, IST gates -> switch to a guarded stack
  *   -> ACPI (MADT) -> LAPIC + calibration -> IOAPIC (COM1) -> smp_call
- *   -> interrupts on -> other CPUs
- *   -> a deliberate crash (crash=), self-tests (ktest), or idle. */
+ *   -> FPU, clocks, random, syscalls, scheduler -> interrupts on -> other CPUs
+ *   -> a deliberate crash (crash=), self-tests (ktest), or init from the
+ *   initramfs; then this CPU becomes an idle task like the others. */
 #include "arch/x86_64/acpi.h"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/bootinfo.h"
@@ -16,6 +17,14 @@
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/x86.h"
 #include "kernel/cmdline.h"
+#include "arch/x86_64/fpu.h"
+#include "arch/x86_64/power.h"
+#include "arch/x86_64/rtc.h"
+#include "kernel/file.h"
+#include "kernel/proc.h"
+#include "kernel/random.h"
+#include "kernel/sched.h"
+#include "kernel/syscall.h"
 #include "kernel/crash.h"
 #include "kernel/ktest.h"
 #include "kernel/panic.h"
@@ -42,16 +51,78 @@ void cpu_init_this(unsigned id)
 	cr4 |= (cpu_has_pge ? CR4_PGE : 0) | (cpu_has_smep ? CR4_SMEP : 0) | (cpu_has_smap ? CR4_SMAP : 0);
 	write_cr4(cr4);
 	write_cr0(read_cr0() | CR0_WP);
+	fpu_init_cpu();
+	syscall_init_cpu();
 }
 
 __noreturn void ap_idle(void)
 {
+	sched_init_ap();
 	irq_enable();
-	for (;;)
-		hlt();
+	sched_idle_loop();
 }
 
-static void com1_irq(struct trap_frame *tf) { serial_irq(); }
+static void com1_irq(struct trap_frame *tf)
+{
+	serial_irq();
+	tty_input_irq();
+}
+
+/* Free frames with every cache emptied: the figure that must come back
+ * after a program has run and been reaped. */
+static uint64_t frames_settled(void)
+{
+	task_reap_dead_wait(true);
+	slab_shrink();
+	frame_drain_all();
+	return frames_free();
+}
+
+static uint64_t frames_before_init;
+
+/* Start init from the initramfs: init=PATH (default /init), its arguments
+ * the words after " -- " on the command line. */
+static void start_init(void)
+{
+	if (!boot_info.nmodules) {
+		printk(KERN_WARNING "faultline: no initramfs (a multiboot2 module): nothing to run; idling\n");
+		return;
+	}
+	struct boot_module *m = &boot_info.modules[0];
+	initramfs_init(phys_to_virt(m->start), m->end - m->start);
+	tty_init(); /* the console is the programs' from now on */
+	const char *path = cmdline_get("init") ? cmdline_get("init") : "/init";
+	const char *argv[CMDLINE_MAX_INIT_ARGS + 1];
+	int argc = 0;
+	argv[argc++] = path;
+	for (int i = 0; i < cmdline_init_argc() && argc < (int)ARRAY_SIZE(argv); i++)
+		argv[argc++] = cmdline_init_arg(i);
+	frames_before_init = frames_settled();
+	int r = process_spawn_init(path, argc, argv);
+	if (r)
+		panic("cannot run init %s: error %d", path, r);
+	pr_info("faultline: started %s (pid %d)\n", path, init_process->pid);
+}
+
+/* init has exited (CPU 0's idle loop calls this): report and power off. */
+void init_finish(void)
+{
+	struct process *p = init_process;
+	int st = p->exit_status;
+	unsigned long f = spin_lock_irqsave(&proc_tree_lock);
+	list_del(&p->all_node);
+	spin_unlock_irqrestore(&proc_tree_lock, f);
+	process_free(p);
+	uint64_t after = frames_settled();
+	if (st & 0x7f)
+		printk(KERN_WARNING "faultline: init killed by signal %d\n", st & 0x7f);
+	else
+		printk(KERN_WARNING "faultline: init exited with status %d\n", (st >> 8) & 0xff);
+	printk(KERN_WARNING "faultline: frames free before init %llu, after %llu%s\n",
+	       (unsigned long long)frames_before_init, (unsigned long long)after,
+	       after == frames_before_init ? "" : " (LEAK)");
+	power_off(st & 0x7f ? 128 + (st & 0x7f) : (st >> 8) & 0xff);
+}
 
 void call_on_stack(void *arg, void (*fn)(void *), void *stack_top); /* entry.asm */
 static __noreturn void kmain_guarded(void *unused);
@@ -103,6 +174,12 @@ static __noreturn void kmain_guarded(void *unused)
 	ioapic_route_isa_irq(4, VEC_COM1, apic_id());
 	serial_enable_rx_irq();
 	smp_call_init();
+	fpu_init_boot();
+	rtc_init();
+	random_init();
+	syscall_table_init();
+	futex_init();
+	sched_init();
 
 	pr_info("smp: cpu0 online (APIC id %u, the boot CPU)\n", apic_id());
 	cpus[0].online = true;
@@ -114,15 +191,13 @@ static __noreturn void kmain_guarded(void *unused)
 	pr_info("faultline: all CPUs online: %u CPUs, %llu MiB free, %llu ms since kmain\n", ncpus_online,
 		(unsigned long long)(frames_free() >> 8), (unsigned long long)boot_ms);
 
+	paging_drop_identity();
+	flush_tlb_kernel_range(0, 1ul << 32);
+
 	if (cmdline_has("crash"))
 		crash(cmdline_get("crash"));
 	if (cmdline_has("ktest"))
 		ktest_run(cmdline_get("ktest"));
-	pr_info("faultline: nothing more to run yet (user programs come next); idling. Quit QEMU with Ctrl-A X.\n");
-	for (;;) {
-		int c;
-		while ((c = serial_getc()) >= 0)
-			serial_putc((char)c); /* echo, to show the receive interrupt works */
-		hlt();
-	}
+	start_init();
+	sched_idle_loop();
 }

@@ -9,12 +9,26 @@
 #include "kernel/compiler.h"
 #include "kernel/atomic.h"
 #include "kernel/list.h"
+#include "kernel/spinlock.h"
 
 #define MAX_CPUS 64
 
 struct tss;
+struct task;
+
+/* A CPU's run queue (kernel/sched.c). */
+struct runqueue {
+	struct spinlock lock;   /* protects queue, nr_queued, and on_rq/cpu of tasks on it */
+	struct list_head queue; /* runnable tasks waiting for this CPU, FIFO */
+	unsigned nr_queued;
+};
+
 struct cpu {
 	struct cpu *self;      /* gs:0, for this_cpu() */
+	/* gs:8 and gs:16 are used by syscall_entry (entry.asm): keep them here */
+	uint64_t syscall_rsp;  /* gs:8: kernel stack top of the current task */
+	uint64_t user_rsp;     /* gs:16: the user rsp while entering a syscall */
+	struct task *curr;     /* the running task (see `current`, sched.h) */
 	unsigned id;           /* logical CPU id */
 	uint32_t apic_id;      /* local APIC / x2APIC id (set by smp.c) */
 	int preempt_count;     /* spinlocks held (and other no-preempt sections) */
@@ -28,6 +42,12 @@ struct cpu {
 	struct list_head pcp_list; /* per-CPU free single pages (mm/frame.c) */
 	unsigned pcp_count;        /* number of pages on pcp_list */
 	uint64_t pcp_refills, pcp_drains; /* statistics */
+	struct task *idle;     /* this CPU's idle task */
+	struct mm *active_mm;  /* whose page tables CR3 holds (NULL: the kernel's) */
+	struct runqueue rq;
+	bool need_resched;     /* set by the tick or a remote wakeup; checked before returning to user mode */
+	struct task *switch_prev; /* the task switched away from, for finish_switch() */
+	uint64_t context_switches;
 };
 
 extern struct cpu cpus[MAX_CPUS];

@@ -14,6 +14,7 @@
 #include "arch/x86_64/x86.h"
 #include "kernel/cmdline.h"
 #include "kernel/percpu.h"
+#include "kernel/sched.h"
 #include "kernel/printk.h"
 #include "kernel/string.h"
 #include "kernel/time.h"
@@ -119,6 +120,7 @@ void apic_stop_other_cpus(void)
 static void timer_tick(struct trap_frame *tf)
 {
 	this_cpu()->ticks++;
+	sched_tick();
 }
 
 /* Enable this CPU's LAPIC: software enable with the spurious vector, accept

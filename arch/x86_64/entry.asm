@@ -11,6 +11,56 @@ bits 64
 section .text
 
 extern trap_dispatch
+extern syscall_dispatch
+extern exit_to_user
+
+; struct trap_frame offsets (trap.h): 15 registers, vector, error, then the
+; CPU's part.
+TF_R11 equ 4 * 8
+TF_RCX equ 12 * 8
+TF_RIP equ 17 * 8
+TF_CS equ 18 * 8
+TF_RFLAGS equ 19 * 8
+GDT_USER_DS equ 0x20
+GDT_USER_CS equ 0x28
+VEC_SYSCALL equ 0x100
+USER_TOP equ 0x00007ffffffff000
+
+; The general registers of a struct trap_frame, in its order.
+%macro PUSH_REGS 0
+	push rax
+	push rbx
+	push rcx
+	push rdx
+	push rsi
+	push rdi
+	push rbp
+	push r8
+	push r9
+	push r10
+	push r11
+	push r12
+	push r13
+	push r14
+	push r15
+%endmacro
+%macro POP_REGS 0
+	pop r15
+	pop r14
+	pop r13
+	pop r12
+	pop r11
+	pop r10
+	pop r9
+	pop r8
+	pop rbp
+	pop rdi
+	pop rsi
+	pop rdx
+	pop rcx
+	pop rbx
+	pop rax
+%endmacro
 
 ; Vectors where the CPU pushes an error code: #DF 8, #TS 10, #NP 11, #SS 12,
 ; #GP 13, #PF 14, #AC 17, #CP 21, #VC 29, #SX 30.
@@ -33,56 +83,119 @@ STUB i
 
 align 16
 trap_common:
-	push rax
-	push rbx
-	push rcx
-	push rdx
-	push rsi
-	push rdi
-	push rbp
-	push r8
-	push r9
-	push r10
-	push r11
-	push r12
-	push r13
-	push r14
-	push r15
+	PUSH_REGS
 	cld
 	; From user mode (CS RPL 3)?  Then take the kernel's GS base.
-	test qword [rsp + 18 * 8], 3
+	test qword [rsp + TF_CS], 3
 	jz .kernel1
 	swapgs
 .kernel1:
 	; A frame record for backtraces: rbp chain continues through the
 	; interrupted code's rbp, return address = interrupted rip.
-	push qword [rsp + 17 * 8]       ; rip
+	push qword [rsp + TF_RIP]
 	push rbp
 	mov rbp, rsp
 	lea rdi, [rsp + 16]
 	call trap_dispatch
 	add rsp, 16
-	test qword [rsp + 18 * 8], 3
-	jz .kernel2
+	test qword [rsp + TF_CS], 3
+	jz kernel_return
+	mov rdi, rsp
+	call exit_to_user               ; signals, rescheduling; returns with interrupts off
+	; fall through
+
+; Return to user mode through iretq; rsp points at a user struct trap_frame.
+; Also where a new task starts (task_entry) and the syscall path's slow exit.
+global return_to_user
+return_to_user:
 	swapgs
-.kernel2:
+kernel_return:
+	POP_REGS
+	add rsp, 16                     ; vector, error code
+	iretq
+
+; SYSCALL: the CPU put the user rip in rcx and rflags in r11, loaded the
+; kernel CS/SS from STAR and cleared IF (SFMASK); rsp is still the user's.
+; Build the same struct trap_frame an interrupt from user mode builds, on
+; the current task's kernel stack (gs:8), so clone, exec and signals deal
+; with one frame format.
+global syscall_entry
+align 16
+syscall_entry:
+	swapgs
+	mov [gs:16], rsp                ; struct cpu.user_rsp
+	mov rsp, [gs:8]                 ; struct cpu.syscall_rsp
+	push GDT_USER_DS | 3            ; ss
+	push qword [gs:16]              ; rsp
+	push r11                        ; rflags
+	push GDT_USER_CS | 3            ; cs
+	push rcx                        ; rip
+	push 0                          ; error code
+	push VEC_SYSCALL                ; vector
+	PUSH_REGS
+	push qword [rsp + TF_RIP]
+	push rbp
+	mov rbp, rsp
+	sti
+	lea rdi, [rsp + 16]
+	call syscall_dispatch
+	add rsp, 16
+	mov rdi, rsp
+	call exit_to_user               ; returns with interrupts off
+	; SYSRET can return only to where the frame says SYSCALL came from:
+	; rcx == rip, r11 == rflags (execve and sigreturn change the frame:
+	; they go out through iretq), and rip canonical (SYSRET with a
+	; non-canonical rcx faults in ring 0 on Intel CPUs).
+	mov rcx, [rsp + TF_RIP]
+	cmp rcx, [rsp + TF_RCX]
+	jne return_to_user
+	mov r11, [rsp + TF_RFLAGS]
+	cmp r11, [rsp + TF_R11]
+	jne return_to_user
+	mov rax, USER_TOP
+	cmp rcx, rax
+	jae return_to_user
+	POP_REGS
+	mov rsp, [rsp + 16 + 24]        ; past vector, error, rip, cs, rflags: the user rsp
+	swapgs
+	o64 sysret
+
+; A new task's first run: swtch() "returns" here with rsp at its user frame.
+global task_entry
+task_entry:
+	jmp return_to_user
+
+; A kernel thread's first run: swtch() restored r12 = fn, r13 = arg.
+global kthread_entry
+extern kthread_exit
+kthread_entry:
+	sti
+	mov rdi, r13
+	call r12
+	call kthread_exit
+
+; void swtch(struct context **save, struct context *load, int *prev_on_cpu):
+; save the callee-saved registers on this stack and its pointer in *save,
+; continue on the stack `load`, and only then - never touching the old
+; stack again - clear the previous task's on_cpu, so another CPU may run it.
+global swtch
+swtch:
+	push rbp
+	push rbx
+	push r12
+	push r13
+	push r14
+	push r15
+	mov [rdi], rsp
+	mov rsp, rsi
+	mov dword [rdx], 0              ; release store (x86 keeps stores in order)
 	pop r15
 	pop r14
 	pop r13
 	pop r12
-	pop r11
-	pop r10
-	pop r9
-	pop r8
-	pop rbp
-	pop rdi
-	pop rsi
-	pop rdx
-	pop rcx
 	pop rbx
-	pop rax
-	add rsp, 16                     ; vector, error code
-	iretq
+	pop rbp
+	ret
 
 ; void call_on_stack(void *arg, void (*fn)(void *), void *stack_top):
 ; run fn(arg) on another stack (used to report a kernel stack overflow

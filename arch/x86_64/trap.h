@@ -18,6 +18,7 @@ struct trap_frame {
 #define VEC_RESCHEDULE 0xf1
 #define VEC_TEST 0xf2        /* used by ktests */
 #define VEC_SPURIOUS 0xff
+#define VEC_SYSCALL 0x100    /* trap_frame.vector of a syscall (entry.asm) */
 
 #define GDT_KERNEL_CS 0x08
 #define GDT_KERNEL_DS 0x10
@@ -32,7 +33,8 @@ void idt_load(void);          /* load it (every CPU) */
 void irq_register(unsigned vector, irq_handler_t fn);
 bool gdt_alloc_stacks(unsigned cpu); /* IST + emergency stacks (boot CPU, before starting an AP) */
 void gdt_init_cpu(unsigned cpu); /* per-CPU GDT + TSS with IST stacks; loads them */
-void idt_enable_ist(void);       /* once the boot CPU's TSS is loaded */
+void idt_enable_ist(void);
+void tss_set_rsp0(unsigned cpu, uint64_t rsp0); /* kernel stack for traps from user mode */       /* once the boot CPU's TSS is loaded */
 void trap_dispatch(struct trap_frame *tf);
 __noreturn void die(struct trap_frame *tf, const char *why);
 void dump_stack(void);

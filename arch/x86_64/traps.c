@@ -15,6 +15,10 @@
 #include "kernel/panic.h"
 #include "kernel/percpu.h"
 #include "kernel/printk.h"
+#include "kernel/errno.h"
+#include "kernel/proc.h"
+#include "kernel/uaccess.h"
+#include "mm/mm.h"
 #include "mm/vmap.h"
 
 extern irq_handler_t irq_handlers[256];
@@ -141,23 +145,72 @@ static void nmi(struct trap_frame *tf)
 	serial_write(buf, (size_t)MIN(n, (int)sizeof(buf) - 1));
 }
 
+/* The signal and report for an exception in user mode. */
+static void user_exception(struct trap_frame *tf)
+{
+	unsigned v = tf->vector;
+	int sig;
+	switch (v) {
+	case 0: case 16: case 19: sig = SIGFPE; break;
+	case 1: case 3: sig = SIGTRAP; break;
+	case 6: sig = SIGILL; break;
+	case 17: sig = SIGBUS; break;
+	default: sig = SIGSEGV; break;
+	}
+	irq_enable();
+	if (v == 14) {
+		uint64_t addr = read_cr2(), e = tf->error;
+		unsigned access = e & 2 ? FAULT_WRITE : e & 16 ? FAULT_EXEC : FAULT_READ;
+		int r = addr < USER_TOP ? mm_fault(current->proc->mm, addr, access) : -EFAULT;
+		if (r == 0)
+			return;
+		const char *why = r == -ENOMEM   ? "out of memory"
+				  : r == -EACCES ? (e & 2 ? "write to a page without PROT_WRITE (SEGV_ACCERR)"
+						: e & 16 ? "execute in a page without PROT_EXEC (SEGV_ACCERR)"
+							 : "read of a PROT_NONE page (SEGV_ACCERR)")
+						 : (e & 2 ? "write to an unmapped address (SEGV_MAPERR)"
+						: e & 16 ? "execute at an unmapped address (SEGV_MAPERR)"
+							 : "read of an unmapped address (SEGV_MAPERR)");
+		user_fault_kill(r == -ENOMEM ? SIGKILL : SIGSEGV, addr, why, tf);
+	}
+	user_fault_kill(sig, v == 13 ? tf->error : tf->rip, exception_names[v], tf);
+}
+
+/* A page fault in the kernel at a user-copy instruction: fault the user
+ * page in like a user access would (the copy then resumes), unless the
+ * copy must not sleep.  False: let the exception table fix it up. */
+static bool uaccess_fault(struct trap_frame *tf)
+{
+	uint64_t addr = read_cr2();
+	struct task *t = current;
+	if (addr >= USER_TOP || !t->proc || !t->proc->mm || t->uaccess_nofault || this_cpu()->preempt_count ||
+	    !(tf->rflags & RFLAGS_IF))
+		return false;
+	irq_enable();
+	int r = mm_fault(t->proc->mm, addr, tf->error & 2 ? FAULT_WRITE : FAULT_READ);
+	irq_disable();
+	return r == 0;
+}
+
 void trap_dispatch(struct trap_frame *tf)
 {
 	unsigned v = tf->vector;
 	if (v == 2)
 		return nmi(tf);
+	if (v < 32 && (tf->cs & 3))
+		return user_exception(tf);
 	if (v < 32) {
 		/* A kernel stack ran into its guard page: whatever stack is left
 		 * is too little to print a report on, so move to this CPU's
 		 * emergency stack first. */
 		if (v == 14 && !(tf->cs & 3) && vmap_is_guard(read_cr2()))
 			call_on_stack(tf, die_stack_overflow, this_cpu()->emergency_stack);
-		if (!(tf->cs & 3)) {
-			uint64_t fix = extable_fixup(tf->rip);
-			if (fix) {
-				tf->rip = fix;
-				return;
-			}
+		uint64_t fix = extable_fixup(tf->rip);
+		if (fix) {
+			if (v == 14 && uaccess_fault(tf))
+				return; /* retry the copy */
+			tf->rip = fix;
+			return;
 		}
 		die(tf, exception_names[v]);
 	}

@@ -1,0 +1,16 @@
+/* fpu.h - per-task x87/SSE/AVX state (arch/x86_64/fpu.c).
+ * The kernel itself never touches these registers (-mgeneral-regs-only), so
+ * the state in the registers always belongs to the user task that last ran
+ * on the CPU: the scheduler saves it when switching away from a user task
+ * and restores it when switching to one (eager switching). */
+#pragma once
+#include "kernel/types.h"
+
+void fpu_init_boot(void); /* boot CPU: choose xsave or fxsave, size the area, the initial state */
+void fpu_init_cpu(void);  /* every CPU: CR0/CR4/XCR0 bits */
+void *fpu_alloc(void);    /* an area holding the initial state; NULL when out of memory */
+void fpu_free(void *area);
+void fpu_save(void *area);
+void fpu_restore(const void *area);
+void fpu_copy(void *dst, const void *src);
+void fpu_reset(void *area); /* back to the initial state (exec) */

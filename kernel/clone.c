@@ -1,0 +1,159 @@
+/* clone.c - new threads and processes: clone(2) and vfork(2).
+ *
+ * Supported: threads (CLONE_VM|CLONE_SIGHAND|CLONE_THREAD, with the flags
+ * musl's pthread_create adds), and CLONE_VM|CLONE_VFORK processes (musl's
+ * posix_spawn, vfork): the child shares the parent's memory until it execs
+ * or exits, and the parent sleeps until then.  A child with its own copy of
+ * the address space (fork) is not supported yet: -ENOSYS. */
+#include "arch/x86_64/fpu.h"
+#include "kernel/errno.h"
+#include "kernel/file.h"
+#include "kernel/proc.h"
+#include "kernel/string.h"
+#include "kernel/syscall.h"
+#include "mm/mm.h"
+
+#define CSIGNAL 0x000000ff
+#define CLONE_VM 0x00000100
+#define CLONE_FS 0x00000200
+#define CLONE_FILES 0x00000400
+#define CLONE_SIGHAND 0x00000800
+#define CLONE_PIDFD 0x00001000
+#define CLONE_PTRACE 0x00002000
+#define CLONE_VFORK 0x00004000
+#define CLONE_PARENT 0x00008000
+#define CLONE_THREAD 0x00010000
+#define CLONE_NEWNS 0x00020000
+#define CLONE_SYSVSEM 0x00040000
+#define CLONE_SETTLS 0x00080000
+#define CLONE_PARENT_SETTID 0x00100000
+#define CLONE_CHILD_CLEARTID 0x00200000
+#define CLONE_DETACHED 0x00400000
+#define CLONE_UNTRACED 0x00800000
+#define CLONE_CHILD_SETTID 0x01000000
+#define CLONE_NEWMASK 0x7e020000 /* every CLONE_NEW* namespace flag */
+#define CLONE_IO 0x80000000ul
+
+#define SUPPORTED                                                                                            \
+	(CSIGNAL | CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_VFORK | CLONE_THREAD |          \
+	 CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_DETACHED |        \
+	 CLONE_CHILD_SETTID | CLONE_UNTRACED | CLONE_IO | CLONE_PTRACE)
+
+/* A process for a CLONE_VFORK child: the parent's mm, its files shared or
+ * copied, its dispositions, cwd and name. */
+static struct process *clone_process(struct process *parent, uint64_t flags)
+{
+	struct process *p = process_alloc();
+	if (!p)
+		return NULL;
+	p->files = flags & CLONE_FILES ? (files_get(parent->files), parent->files) : files_copy(parent->files);
+	if (!p->files) {
+		process_free(p);
+		return NULL;
+	}
+	mm_get(parent->mm);
+	p->mm = parent->mm;
+	unsigned long f = spin_lock_irqsave(&parent->lock);
+	memcpy(p->sig, parent->sig, sizeof(p->sig));
+	memcpy(p->cwd, parent->cwd, sizeof(p->cwd));
+	memcpy(p->name, parent->name, sizeof(p->name));
+	spin_unlock_irqrestore(&parent->lock, f);
+	return p;
+}
+
+/* Undo clone_process() for a child that never ran. */
+static void clone_process_undo(struct process *p)
+{
+	files_put(p->files);
+	p->files = NULL;
+	mm_put(p->mm);
+	p->mm = NULL;
+	process_free(p);
+}
+
+static void vfork_wait(void)
+{
+	struct task *me = current;
+	while (!smp_load_acquire(&me->vfork_done)) {
+		WRITE_ONCE(me->state, TASK_SLEEPING);
+		smp_mb();
+		if (!smp_load_acquire(&me->vfork_done))
+			schedule();
+		WRITE_ONCE(me->state, TASK_RUNNING);
+	}
+	me->vfork_done = false;
+}
+
+static long sys_clone(uint64_t flags, uint64_t newsp, int __user *parent_tid, int __user *child_tid, uint64_t tls)
+{
+	if ((flags & CLONE_THREAD) && !(flags & CLONE_SIGHAND))
+		return -EINVAL;
+	if ((flags & CLONE_SIGHAND) && !(flags & CLONE_VM))
+		return -EINVAL;
+	if (flags & CLONE_NEWMASK)
+		return -EINVAL; /* namespaces are not supported */
+	if ((flags & CLONE_THREAD) && (flags & CSIGNAL))
+		return -EINVAL;
+	if (flags & ~SUPPORTED)
+		return -EINVAL;
+	if (!(flags & CLONE_VM))
+		return -ENOSYS; /* fork: a copied address space is not supported yet */
+	if (!(flags & CLONE_THREAD) && !(flags & CLONE_VFORK))
+		return -ENOSYS; /* a process sharing memory without vfork's wait */
+
+	struct task *me = current;
+	struct process *parent = me->proc;
+	struct process *p = flags & CLONE_THREAD ? parent : clone_process(parent, flags);
+	if (!p)
+		return -ENOMEM;
+	struct task *t = task_alloc(p);
+	if (!t) {
+		if (p != parent)
+			clone_process_undo(p);
+		return -ENOMEM;
+	}
+	*t->user_tf = *me->user_tf;
+	t->user_tf->rax = 0;
+	if (newsp)
+		t->user_tf->rsp = newsp;
+	t->fs_base = flags & CLONE_SETTLS ? tls : me->fs_base;
+	t->sigmask = me->sigmask;
+	fpu_save(me->fpu);
+	fpu_copy(t->fpu, me->fpu);
+	memcpy(t->name, me->name, sizeof(t->name));
+	t->affinity = me->affinity;
+	if (flags & CLONE_CHILD_CLEARTID)
+		t->clear_child_tid = (uint64_t)child_tid;
+	task_setup_user_entry(t);
+
+	int tid = t->tid;
+	/* Both writes land in the shared memory (CLONE_VM). */
+	if ((flags & CLONE_PARENT_SETTID) && put_user(tid, parent_tid))
+		goto fault;
+	if ((flags & CLONE_CHILD_SETTID) && put_user(tid, child_tid))
+		goto fault;
+	if (p != parent) {
+		p->pid = tid;
+		process_link(p, parent);
+	}
+	if (flags & CLONE_VFORK)
+		t->vfork_parent = me;
+	process_add_thread(p, t);
+	sched_start(t);
+	if (flags & CLONE_VFORK)
+		vfork_wait();
+	return tid;
+fault:
+	task_free(t);
+	if (p != parent)
+		clone_process_undo(p);
+	return -EFAULT;
+}
+
+#define SIGCHLD_ 17
+static long sys_vfork(void) { return sys_clone(CLONE_VM | CLONE_VFORK | SIGCHLD_, 0, NULL, NULL, 0); }
+static long sys_fork(void) { return -ENOSYS; }
+
+SYSCALL(clone, sys_clone);
+SYSCALL(vfork, sys_vfork);
+SYSCALL(fork, sys_fork);

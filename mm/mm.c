@@ -1,0 +1,88 @@
+/* mm.c - creating, switching and destroying address spaces, and writing
+ * into one that is not loaded (exec). */
+#include "mm/mm.h"
+#include "arch/x86_64/paging.h"
+#include "arch/x86_64/x86.h"
+#include "kernel/assert.h"
+#include "kernel/atomic.h"
+#include "kernel/errno.h"
+#include "kernel/percpu.h"
+#include "kernel/string.h"
+#include "mm/frame.h"
+#include "mm/slab.h"
+
+struct mm *mm_create(void)
+{
+	struct mm *mm = kzalloc(sizeof(*mm));
+	if (!mm)
+		return NULL;
+	mm->pgd = page_alloc(0, true);
+	if (!mm->pgd) {
+		kfree(mm);
+		return NULL;
+	}
+	mm->pgd_phys = virt_to_phys(mm->pgd);
+	memcpy(&mm->pgd[256], &kernel_pml4[256], 256 * sizeof(uint64_t));
+	rwsem_init(&mm->mmap_lock, "mmap_lock");
+	spin_init(&mm->pt_lock, "pt_lock");
+	list_init(&mm->vmas);
+	mm->users = 1;
+	return mm;
+}
+
+void mm_get(struct mm *mm) { fetch_add(&mm->users, 1); }
+
+void mm_put(struct mm *mm)
+{
+	if (!mm || fetch_sub(&mm->users, 1) != 1)
+		return;
+	BUG_ON(mm->cpus.bits); /* nobody may still run on it */
+	struct list_head *pos, *n;
+	list_for_each_safe(pos, n, &mm->vmas) {
+		struct vma *v = list_entry(pos, struct vma, node);
+		list_del(&v->node);
+		kfree(v);
+	}
+	pgtable_free_all(mm);
+	page_free(mm->pgd, 0);
+	kfree(mm);
+}
+
+void mm_switch(struct mm *next)
+{
+	struct cpu *c = this_cpu();
+	struct mm *prev = c->active_mm;
+	if (prev == next)
+		return;
+	/* Join next's CPU set before loading its tables, leave prev's after:
+	 * a shootdown that misses us can only concern tables we load afresh. */
+	if (next)
+		cpumask_set(&next->cpus, c->id);
+	write_cr3(next ? next->pgd_phys : virt_to_phys(kernel_pml4));
+	c->active_mm = next;
+	if (prev)
+		cpumask_clear(&prev->cpus, c->id);
+}
+
+int mm_write(struct mm *mm, uint64_t addr, const void *src, size_t n)
+{
+	const uint8_t *s = src;
+	while (n) {
+		int r = mm_fault(mm, addr, FAULT_WRITE);
+		if (r)
+			return r == -ENOMEM ? r : -EFAULT;
+		spin_lock(&mm->pt_lock);
+		uint64_t *pte = pte_lookup(mm, addr, false);
+		uint8_t *page = pte && (*pte & PTE_P) ? phys_to_virt(*pte & PTE_ADDR_MASK) : NULL;
+		size_t off = addr & (PAGE_SIZE - 1), chunk = MIN(n, PAGE_SIZE - off);
+		if (page)
+			memcpy(page + off, s, chunk);
+		spin_unlock(&mm->pt_lock);
+		if (!page)
+			continue; /* unmapped again meanwhile: fault it in again */
+		addr += chunk;
+		s += chunk;
+		n -= chunk;
+	}
+	return 0;
+}

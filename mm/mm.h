@@ -1,0 +1,131 @@
+/* mm.h - address spaces: struct mm, struct vma, and the operations on them.
+ *
+ * struct mm is a process's address space: its page-table root (the kernel
+ * half shared with every other mm), its VMAs, and mmap_lock, a sleeping
+ * reader-writer semaphore.  Lock rules (Documentation/mm/process_addrs.rst
+ * in Linux; docs/locking.md here):
+ *   - the VMA set and every VMA's fields change only under mmap_lock held
+ *     for write (mmap, munmap, mprotect, brk, madvise, exec);
+ *   - page faults take mmap_lock for read (mm.lock=global);
+ *   - page-table entries of user pages are installed and cleared under
+ *     pt_lock (a spinlock) - a fault holds it only for the install, never
+ *     while allocating or zeroing a page;
+ *   - cpus: bit i set while CPU i may hold translations of this mm (set when
+ *     it switches to the mm, cleared lazily when it switches away); TLB
+ *     shootdowns go to those CPUs only.
+ * Lock order: mmap_lock -> pt_lock -> frame allocator -> run queues. */
+#pragma once
+#include "kernel/cpumask.h"
+#include "kernel/list.h"
+#include "kernel/spinlock.h"
+#include "kernel/wait.h"
+
+/* prot and flags, with Linux's values (mmap(2)). */
+#define PROT_NONE 0
+#define PROT_READ 1
+#define PROT_WRITE 2
+#define PROT_EXEC 4
+#define MAP_SHARED 0x01
+#define MAP_PRIVATE 0x02
+#define MAP_SHARED_VALIDATE 0x03
+#define MAP_TYPE 0x0f
+#define MAP_FIXED 0x10
+#define MAP_ANONYMOUS 0x20
+#define MAP_GROWSDOWN 0x0100
+#define MAP_DENYWRITE 0x0800
+#define MAP_EXECUTABLE 0x1000
+#define MAP_LOCKED 0x2000
+#define MAP_NORESERVE 0x4000
+#define MAP_POPULATE 0x8000
+#define MAP_NONBLOCK 0x10000
+#define MAP_STACK 0x20000
+#define MAP_HUGETLB 0x40000
+#define MAP_FIXED_NOREPLACE 0x100000
+
+/* vma->flags */
+#define VM_SHARED 0x1   /* MAP_SHARED */
+#define VM_STACK 0x2    /* the initial stack */
+#define VM_HEAP 0x4     /* the brk area */
+#define VM_FILE 0x8     /* private copy-on-fault of a file's bytes */
+
+struct vma {
+	uint64_t start, end;   /* [start, end), page aligned */
+	unsigned prot;         /* PROT_* */
+	unsigned flags;        /* VM_* */
+	struct mm *mm;
+	struct list_head node; /* in mm->vmas, address order */
+	/* VM_FILE: the bytes at start (in the initramfs, never freed): file_size
+	 * of them, zeros after */
+	const uint8_t *file_data;
+	uint64_t file_size;
+};
+
+struct mm {
+	uint64_t *pgd;              /* PML4 (direct-map address); fixed */
+	phys_addr_t pgd_phys;
+	struct rwsem mmap_lock;
+	struct list_head vmas;      /* sorted by start, disjoint; under mmap_lock */
+	unsigned nvmas;
+	struct spinlock pt_lock;    /* user PTEs and page-table pages */
+	uint64_t brk_start, brk;    /* under mmap_lock */
+	uint64_t mmap_base;         /* top-down search for free space starts here */
+	uint64_t stack_top;
+	struct cpumask cpus;        /* see above */
+	int users;                  /* atomic: tasks and vfork children sharing it */
+	/* counters (atomic) */
+	uint64_t rss_pages, pt_pages, faults, shootdowns;
+};
+
+/* A PTE of a PROT_NONE page that keeps its frame: not present (any access
+ * faults), with a software bit saying the address bits are a frame. */
+#define PTE_PROTNONE (1ul << 10)
+/* Shootdowns of more pages than this reload CR3 instead of invlpg each. */
+#define TLB_FLUSH_MAX_PAGES 32
+
+struct mm *mm_create(void);             /* empty: kernel half only; NULL if out of memory */
+void mm_get(struct mm *mm);
+void mm_put(struct mm *mm);             /* the last put frees every page, page table and VMA */
+void mm_switch(struct mm *next);        /* load next's page tables on this CPU (NULL: kernel only) */
+
+/* Access bits for mm_fault(). */
+#define FAULT_READ 0
+#define FAULT_WRITE 1
+#define FAULT_EXEC 2
+/* Resolve a user page fault at addr: 0 when the page is now mapped,
+ * -EFAULT when addr is in no VMA (SEGV_MAPERR), -EACCES when the VMA does
+ * not allow the access (SEGV_ACCERR), -ENOMEM when out of memory. */
+int mm_fault(struct mm *mm, uint64_t addr, unsigned access);
+
+/* The system calls' work, for an mm (all take mmap_lock themselves).
+ * Return values as the syscalls: an address or -errno. */
+/* file_data: the bytes the mapping starts with (file_size of them, the
+ * rest reads as zeros), or NULL for anonymous memory. */
+long vm_mmap(struct mm *mm, uint64_t addr, uint64_t len, unsigned prot, unsigned flags, const uint8_t *file_data,
+	     uint64_t file_size);
+/* Copy n bytes into mm at addr (faulting pages in): exec builds a new
+ * program's stack with it.  0 or -EFAULT/-ENOMEM. */
+int mm_write(struct mm *mm, uint64_t addr, const void *src, size_t n);
+long vm_munmap(struct mm *mm, uint64_t addr, uint64_t len);
+long vm_mprotect(struct mm *mm, uint64_t addr, uint64_t len, unsigned prot);
+long vm_brk(struct mm *mm, uint64_t brk);
+long vm_madvise(struct mm *mm, uint64_t addr, uint64_t len, int advice);
+/* exec: the stack VMA and brk base. */
+void vm_set_brk_base(struct mm *mm, uint64_t base);
+
+/* VMA set (mm/vma.c), under mmap_lock. */
+struct vma *vma_find(struct mm *mm, uint64_t addr);        /* the VMA containing addr, or NULL */
+struct vma *vma_find_next(struct mm *mm, uint64_t addr);   /* the first VMA with end > addr */
+void vma_insert(struct mm *mm, struct vma *v);
+void vma_remove(struct mm *mm, struct vma *v);
+uint64_t vma_find_gap(struct mm *mm, uint64_t len, uint64_t low, uint64_t high); /* top-down; 0 if none */
+
+/* Page tables of user space (mm/pgtable.c), under pt_lock. */
+uint64_t *pte_lookup(struct mm *mm, uint64_t va, bool alloc); /* the PTE slot, NULL if absent / no memory */
+/* Clear PTEs in [start, end), collecting frames to free after the TLB
+ * shootdown; returns the number of pages unmapped. */
+void unmap_range(struct mm *mm, uint64_t start, uint64_t end);
+void change_prot_range(struct mm *mm, uint64_t start, uint64_t end, unsigned prot);
+uint64_t prot_to_pte(unsigned prot);
+void pgtable_free_all(struct mm *mm); /* a dead mm: every page and table */
+/* Flush [start, end) of mm from every CPU that may cache it. */
+void flush_tlb_mm_range(struct mm *mm, uint64_t start, uint64_t end);
