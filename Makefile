@@ -2,7 +2,8 @@
 # Both first run `make deps`, which installs missing Debian packages.
 #
 # Variables: CPUS (default 4), MEM (default 512M), UEFI=1 (boot under OVMF),
-# CMDLINE='...' (kernel command line), QEMU_CPU (default max), V=1 (verbose).
+# CMDLINE='...' (kernel command line), QEMU_CPU (default max), V=1 (verbose),
+# INITRD=FILE (a newc cpio archive to boot instead of the built initramfs).
 
 CPUS ?= 4
 MEM ?= 512M
@@ -39,6 +40,10 @@ KOBJS := $(patsubst %.c,$(BUILD)/%.o,$(KSRC_C)) $(patsubst %.asm,$(BUILD)/%.o,$(
 
 ISO ?= $(BUILD)/faultline.iso
 ISODIR := $(ISO:.iso=.dir)
+
+# The user programs and the initramfs they are packed into (user/user.mk).
+include user/user.mk
+INITRD ?= $(INITRAMFS)
 
 .PHONY: all iso kernel qemu qemu-gdb test host-test deps clean compile_commands.json
 all: iso
@@ -80,9 +85,10 @@ $(ISODIR)/boot/grub/grub.cfg: iso/grub.cfg.in FORCE
 	$(Q)CMDLINE='$(subst ','\'',$(CMDLINE))' awk '{ i = index($$0, "@CMDLINE@"); \
 		if (i) $$0 = substr($$0, 1, i - 1) ENVIRON["CMDLINE"] substr($$0, i + 9); print }' $< > $@.tmp && \
 		{ cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@; }
-$(ISO): $(BUILD)/kernel.elf $(ISODIR)/boot/grub/grub.cfg
+$(ISO): $(BUILD)/kernel.elf $(ISODIR)/boot/grub/grub.cfg $(INITRD)
 	@$(if $(Q),echo "  ISO     $@")
 	$(Q)cp $(BUILD)/kernel.elf $(ISODIR)/boot/kernel.elf
+	$(Q)cp $(INITRD) $(ISODIR)/boot/initramfs.cpio
 	$(Q)grub-mkrescue -o $@ $(ISODIR) >$(ISO).log 2>&1 || { cat $(ISO).log; exit 1; }
 FORCE:
 

@@ -1,0 +1,52 @@
+# user.mk - the user programs (static musl binaries) and the initramfs.
+#
+# Included by the top Makefile, or standalone: make -f user/user.mk initramfs
+# Every user/*.c becomes $(BUILD)/user/NAME (packed at /bin/NAME, except
+# init.c at /init) and every user/tests/*.c becomes $(BUILD)/user/tests/NAME
+# (packed at /tests/NAME).  The helpers in user/lib/ are linked into all.
+
+BUILD ?= build
+Q ?= @
+USER_SAVED_GOAL := $(.DEFAULT_GOAL)
+
+USER_CC := musl-gcc
+USER_CFLAGS := -std=gnu11 -static -O2 -g -Wall -Wextra -Werror -pthread -Iuser/lib
+
+USER_LIB_SRC := $(sort $(wildcard user/lib/*.c))
+USER_LIB_HDR := $(sort $(wildcard user/lib/*.h))
+USER_PROG_NAMES := $(sort $(basename $(notdir $(wildcard user/*.c))))
+USER_TEST_NAMES := $(sort $(basename $(notdir $(wildcard user/tests/*.c))))
+USER_PROGS := $(addprefix $(BUILD)/user/,$(USER_PROG_NAMES))
+USER_TESTS := $(addprefix $(BUILD)/user/tests/,$(USER_TEST_NAMES))
+USER_BINS := $(USER_PROGS) $(USER_TESTS)
+
+INITRAMFS := $(BUILD)/initramfs.cpio
+INITRAMFS_DIR := $(BUILD)/initramfs.d
+
+.PHONY: user initramfs
+user: $(USER_BINS)
+initramfs: $(INITRAMFS)
+
+# One compile-and-link step per program: the sources are small.
+$(USER_BINS): $(BUILD)/user/%: user/%.c $(USER_LIB_SRC) $(USER_LIB_HDR) user/user.mk
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  MUSLCC  $@")
+	$(Q)$(USER_CC) $(USER_CFLAGS) -o $@ $< $(USER_LIB_SRC)
+
+# Stage the tree afresh each time (so deleted programs disappear), then pack.
+$(INITRAMFS): $(USER_BINS) user/motd scripts/mkinitramfs.sh user/user.mk
+	@$(if $(Q),echo "  CPIO    $@")
+	$(Q)rm -rf $(INITRAMFS_DIR) && mkdir -p $(INITRAMFS_DIR)/bin $(INITRAMFS_DIR)/tests $(INITRAMFS_DIR)/etc
+	$(Q)cp $(BUILD)/user/init $(INITRAMFS_DIR)/init
+	$(Q)cp $(filter-out $(BUILD)/user/init,$(USER_PROGS)) $(INITRAMFS_DIR)/bin/
+	$(Q)$(if $(USER_TESTS),cp $(USER_TESTS) $(INITRAMFS_DIR)/tests/)
+	$(Q)cp user/motd $(INITRAMFS_DIR)/etc/motd
+	$(Q)sh scripts/mkinitramfs.sh $@ $(INITRAMFS_DIR)
+
+# Leave the including Makefile's default goal alone (an empty value lets its
+# next rule become the default); standalone, the default is the initramfs.
+ifeq ($(notdir $(firstword $(MAKEFILE_LIST))),user.mk)
+.DEFAULT_GOAL := initramfs
+else
+.DEFAULT_GOAL := $(USER_SAVED_GOAL)
+endif
