@@ -68,7 +68,8 @@ boot() {
 	local iso="$OUT/$name.iso"
 	log="$OUT/$name.serial.log"
 	rm -f "$log" "$log.plain"
-	if ! make -s --no-print-directory iso ISO="$iso" CMDLINE="$cmdline" >"$OUT/$name.build.log" 2>&1; then
+	if ! make -s --no-print-directory iso ISO="$iso" CMDLINE="$cmdline" ${INITRD:+INITRD="$INITRD"} \
+		>"$OUT/$name.build.log" 2>&1; then
 		cat "$OUT/$name.build.log"
 		status=255
 		return
@@ -245,6 +246,19 @@ INPUT=$'\necho hello from sh\n/tests/sysinfo\ncat /etc/motd\nls /nonexistent\nex
 	user_boot user-shell 2 3 "quiet" '^(\$ )*hello from sh$' '^PASS$' 'faultline' '\[exit [0-9]+\]'
 # init= with arguments after " -- ", as Linux passes them.
 user_boot user-init-args 1 0 'init=/bin/echo quiet -- one "two words" three' '^one two words three$'
+# A user-supplied initramfs (INITRD=) holding one ordinary pthread program,
+# given its arguments on the command line: same output as on the host.
+if selected user-foreign-initrd; then
+	fdir="$OUT/foreign"
+	rm -rf "$fdir" && mkdir -p "$fdir/root"
+	if musl-gcc -static -O2 -pthread -o "$fdir/root/prog" tests/initrd/primes.c &&
+		sh scripts/mkinitramfs.sh "$fdir/my.cpio" "$fdir/root" && "$fdir/root/prog" 3 30000 >"$fdir/host.out"; then
+		INITRD="$fdir/my.cpio" user_boot user-foreign-initrd 2 0 'init=/prog quiet -- 3 30000' \
+			"^$(cat "$fdir/host.out")\$"
+	else
+		not_ok "user-foreign-initrd: building or running it on the host"
+	fi
+fi
 # A program that is not in the archive: a clear panic, not a hang.
 expect_boot user-init-missing 1 128M 35 "init=/nonexistent panic=exit" 'cannot run init /nonexistent: error -2'
 
