@@ -7,8 +7,8 @@
  * give a static program (from the top): the program path (AT_EXECFN), the
  * argument and environment strings, 16 random bytes (AT_RANDOM), padding
  * to 16 bytes, then auxv, envp[], argv[] and argc at the stack pointer.
- * Limitation: exec from a process with more than one thread fails with
- * -EBUSY (Linux would first end the other threads). */
+ * A process with several threads first ends all but the caller (Linux's
+ * de_thread), once the new image is known to be good. */
 #include "arch/x86_64/fpu.h"
 #include "arch/x86_64/x86.h"
 #include "kernel/elf.h"
@@ -293,8 +293,6 @@ static long sys_execve(const char __user *upath, const char *const __user *uargv
 	if (!r)
 		r = args_add_user(&a, uenvp, &a.envc);
 	struct process *p = current->proc;
-	if (!r && READ_ONCE(p->nthreads) > 1)
-		r = -EBUSY;
 	struct mm *mm = NULL;
 	uint64_t entry = 0, sp = 0;
 	char name[16];
@@ -303,6 +301,11 @@ static long sys_execve(const char __user *upath, const char *const __user *uargv
 	page_free(a.buf, ARGS_ORDER);
 	if (r)
 		return r;
+	/* Like Linux's de_thread(): the new program starts with one thread. */
+	if (READ_ONCE(p->nthreads) > 1 && process_kill_other_threads()) {
+		mm_put(mm);
+		return -EINTR; /* the process is exiting anyway */
+	}
 
 	/* The point of no return: switch to the new image. */
 	struct task *t = current;

@@ -15,6 +15,7 @@
 #include "kernel/printk.h"
 #include "kernel/string.h"
 #include "kernel/syscall.h"
+#include "kernel/time.h"
 #include "mm/mm.h"
 #include "mm/slab.h"
 
@@ -100,7 +101,45 @@ struct task *task_find(int tid)
 bool fatal_signal_pending(void)
 {
 	struct process *p = current->proc;
-	return p && READ_ONCE(p->exiting);
+	if (!p)
+		return false;
+	struct task *exec_task = READ_ONCE(p->exec_task);
+	return READ_ONCE(p->exiting) || (exec_task && exec_task != current);
+}
+
+/* Wake every thread of p but the caller so it notices p->exiting or
+ * p->exec_task: sleepers are woken (killable sleeps return -EINTR),
+ * running ones get an IPI and see it on their way back to user mode.
+ * Caller holds p->lock. */
+static void kick_other_threads(struct process *p)
+{
+	assert_held(&p->lock);
+	struct list_head *pos;
+	list_for_each(pos, &p->threads) {
+		struct task *t = list_entry(pos, struct task, thread_node);
+		if (t != current && !wake_task(t))
+			sched_kick(READ_ONCE(t->cpu));
+	}
+}
+
+int process_kill_other_threads(void)
+{
+	struct process *p = current->proc;
+	unsigned long f = spin_lock_irqsave(&p->lock);
+	if (p->exiting || p->exec_task) { /* a group exit or another exec won */
+		spin_unlock_irqrestore(&p->lock, f);
+		return -EINTR;
+	}
+	WRITE_ONCE(p->exec_task, current);
+	kick_other_threads(p);
+	spin_unlock_irqrestore(&p->lock, f);
+	while (READ_ONCE(p->nthreads) > 1 && !READ_ONCE(p->exiting))
+		sleep_until(time_ns() + 1000000); /* poll each ms: they exit promptly */
+	f = spin_lock_irqsave(&p->lock);
+	WRITE_ONCE(p->exec_task, NULL);
+	int r = p->exiting ? -EINTR : 0;
+	spin_unlock_irqrestore(&p->lock, f);
+	return r;
 }
 
 void process_kill(struct process *p, int wait_status)
@@ -110,15 +149,7 @@ void process_kill(struct process *p, int wait_status)
 		p->exit_status = wait_status;
 		WRITE_ONCE(p->exiting, true);
 	}
-	/* Every thread must notice: sleepers are woken (their killable sleeps
-	 * return -EINTR), running ones get an IPI and see `exiting` on their
-	 * way back to user mode. */
-	struct list_head *pos;
-	list_for_each(pos, &p->threads) {
-		struct task *t = list_entry(pos, struct task, thread_node);
-		if (t != current && !wake_task(t))
-			sched_kick(READ_ONCE(t->cpu));
-	}
+	kick_other_threads(p);
 	spin_unlock_irqrestore(&p->lock, f);
 }
 

@@ -61,6 +61,7 @@ struct process {
 	struct list_head threads;    /* live tasks of this process */
 	int nthreads;
 	bool exiting;                /* group exit under way: every thread leaves */
+	struct task *exec_task;      /* execve under way: every other thread leaves */
 	int exit_status;             /* wait status (Linux encoding), valid once exiting */
 	struct mm *mm;               /* changed only by exec, by the process's only thread */
 	struct files *files;         /* ditto */
@@ -93,6 +94,9 @@ int process_spawn_init(const char *path, int argc, const char *const *argv);
 /* End the whole process with a wait status (exit_group, a fatal signal);
  * returns only if called for another process. */
 void process_kill(struct process *p, int wait_status);
+/* execve: end every other thread of the current process and wait until
+ * they are gone; -EINTR if the process is being killed meanwhile. */
+int process_kill_other_threads(void);
 __noreturn void do_exit_group(int wait_status);
 __noreturn void do_exit_thread(int code);
 /* Send signal sig to a process (kill) or one thread (tgkill). */

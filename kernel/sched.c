@@ -23,6 +23,7 @@
 #include "arch/x86_64/fpu.h"
 #include "arch/x86_64/x86.h"
 #include "kernel/assert.h"
+#include "kernel/errno.h"
 #include "kernel/panic.h"
 #include "kernel/percpu.h"
 #include "kernel/proc.h"
@@ -214,7 +215,7 @@ int sched_set_affinity(struct task *t, const struct cpumask *mask)
 {
 	struct cpumask m = { mask->bits & cpu_online_mask.bits };
 	if (!m.bits)
-		return -22; /* -EINVAL */
+		return -EINVAL;
 	unsigned long flags = spin_lock_irqsave(&t->pi_lock);
 	t->affinity = m;
 	spin_unlock_irqrestore(&t->pi_lock, flags);
@@ -376,10 +377,10 @@ void sched_tick(void)
 int wait_sleep(uint64_t deadline_ns)
 {
 	if (fatal_signal_pending())
-		return -4; /* -EINTR */
+		return -EINTR;
 	if (deadline_ns) {
 		if (time_ns() >= deadline_ns)
-			return -110; /* -ETIMEDOUT */
+			return -ETIMEDOUT;
 		timer_add(current, deadline_ns);
 	}
 	schedule();
@@ -396,7 +397,7 @@ int sleep_until(uint64_t deadline_ns)
 		smp_mb();
 		int r = wait_sleep(deadline_ns);
 		WRITE_ONCE(t->state, TASK_RUNNING);
-		if (r == -110)
+		if (r == -ETIMEDOUT)
 			return 0;
 		if (r)
 			return r;

@@ -75,7 +75,7 @@ void exit_to_user(struct trap_frame *tf)
 			schedule();
 			continue;
 		}
-		if (READ_ONCE(current->proc->exiting)) {
+		if (fatal_signal_pending()) { /* exit_group, a fatal signal, or another thread's execve */
 			irq_enable();
 			do_exit_thread(0);
 		}
