@@ -97,7 +97,9 @@ QEMU_ENV = ISO=$(ISO) CPUS=$(CPUS) MEM=$(MEM) UEFI=$(UEFI) QEMU_CPU=$(QEMU_CPU)
 qemu: deps
 	$(Q)$(MAKE) --no-print-directory iso
 	@echo "*** faultline on QEMU: CPUS=$(CPUS) MEM=$(MEM) UEFI=$(UEFI); quit with Ctrl-A X"
-	-$(Q)$(QEMU_ENV) bash scripts/qemu-run.sh
+	@# QEMU's status: 2 * init's exit status + 1 (isa-debug-exit), 0 after Ctrl-A X
+	$(Q)$(QEMU_ENV) bash scripts/qemu-run.sh; st=$$?; \
+		[ $$st -le 1 ] || echo "*** QEMU exited with status $$st (init's exit status $$(((st - 1) / 2)))"
 
 qemu-gdb: deps
 	$(Q)$(MAKE) --no-print-directory iso
