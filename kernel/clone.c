@@ -3,8 +3,10 @@
  * Supported: threads (CLONE_VM|CLONE_SIGHAND|CLONE_THREAD, with the flags
  * musl's pthread_create adds), and CLONE_VM|CLONE_VFORK processes (musl's
  * posix_spawn, vfork): the child shares the parent's memory until it execs
- * or exits, and the parent sleeps until then.  A child with its own copy of
- * the address space (fork) is not supported yet: -ENOSYS. */
+ * or exits, and the parent sleeps until then; and fork (no CLONE_VM): the
+ * child gets a copy of the address space (mm/fork.c: eager, no
+ * copy-on-write yet).  A process sharing memory without CLONE_VFORK's wait
+ * is not supported: -EINVAL. */
 #include "arch/x86_64/fpu.h"
 #include "kernel/errno.h"
 #include "kernel/file.h"
@@ -39,8 +41,8 @@
 	 CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | CLONE_DETACHED |        \
 	 CLONE_CHILD_SETTID | CLONE_UNTRACED | CLONE_IO | CLONE_PTRACE)
 
-/* A process for a CLONE_VFORK child: the parent's mm, its files shared or
- * copied, its dispositions, cwd and name. */
+/* A process for a child: the parent's mm (CLONE_VM) or a copy of it, its
+ * files shared or copied, its dispositions, cwd and name. */
 static struct process *clone_process(struct process *parent, uint64_t flags)
 {
 	struct process *p = process_alloc();
@@ -51,8 +53,15 @@ static struct process *clone_process(struct process *parent, uint64_t flags)
 		process_free(p);
 		return NULL;
 	}
-	mm_get(parent->mm);
-	p->mm = parent->mm;
+	if (flags & CLONE_VM) {
+		mm_get(parent->mm);
+		p->mm = parent->mm;
+	} else if (!(p->mm = mm_copy(parent->mm))) {
+		files_put(p->files);
+		p->files = NULL;
+		process_free(p);
+		return NULL;
+	}
 	unsigned long f = spin_lock_irqsave(&parent->lock);
 	memcpy(p->sig, parent->sig, sizeof(p->sig));
 	memcpy(p->cwd, parent->cwd, sizeof(p->cwd));
@@ -96,10 +105,8 @@ static long sys_clone(uint64_t flags, uint64_t newsp, int __user *parent_tid, in
 		return -EINVAL;
 	if (flags & ~SUPPORTED)
 		return -EINVAL;
-	if (!(flags & CLONE_VM))
-		return -ENOSYS; /* fork: a copied address space is not supported yet */
-	if (!(flags & CLONE_THREAD) && !(flags & CLONE_VFORK))
-		return -ENOSYS; /* a process sharing memory without vfork's wait */
+	if ((flags & CLONE_VM) && !(flags & CLONE_THREAD) && !(flags & CLONE_VFORK))
+		return -EINVAL; /* a process sharing memory without vfork's wait: not supported */
 
 	struct task *me = current;
 	struct process *parent = me->proc;
@@ -152,7 +159,7 @@ fault:
 
 #define SIGCHLD_ 17
 static long sys_vfork(void) { return sys_clone(CLONE_VM | CLONE_VFORK | SIGCHLD_, 0, NULL, NULL, 0); }
-static long sys_fork(void) { return -ENOSYS; }
+static long sys_fork(void) { return sys_clone(SIGCHLD_, 0, NULL, NULL, 0); }
 
 SYSCALL(clone, sys_clone);
 SYSCALL(vfork, sys_vfork);

@@ -68,6 +68,7 @@ int mm_fault(struct mm *mm, uint64_t addr, unsigned access)
 		 * gave more rights): the PTE is right, the access is retried. */
 		pte = NULL;
 	} else {
+		phys_to_page(virt_to_phys(page))->mapcount = 1;
 		*pte = virt_to_phys(page) | prot_to_pte(v->prot);
 		fetch_add_relaxed(&mm->rss_pages, 1);
 		page = NULL;

@@ -83,6 +83,9 @@ struct mm {
 #define TLB_FLUSH_MAX_PAGES 32
 
 struct mm *mm_create(void);             /* empty: kernel half only; NULL if out of memory */
+/* fork: a copy of parent (private pages copied, shared ones shared); NULL
+ * when out of memory. */
+struct mm *mm_copy(struct mm *parent);
 void mm_get(struct mm *mm);
 void mm_put(struct mm *mm);             /* the last put frees every page, page table and VMA */
 void mm_switch(struct mm *next);        /* load next's page tables on this CPU (NULL: kernel only) */

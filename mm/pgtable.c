@@ -68,12 +68,16 @@ static void for_each_pte(struct mm *mm, uint64_t start, uint64_t end, void (*fn)
 	}
 }
 
+/* Drop one mapping of a user page: true when it was the last. */
+static bool user_page_unmap(struct page *pg) { return fetch_sub(&pg->mapcount, 1) == 1; }
+
 static void clear_pte(struct mm *mm, uint64_t *pte, void *arg)
 {
 	struct list_head *freelist = arg;
 	struct page *pg = phys_to_page(*pte & PTE_ADDR_MASK);
 	*pte = 0;
-	list_add(&pg->lru, freelist);
+	if (user_page_unmap(pg))
+		list_add(&pg->lru, freelist); /* freed after the shootdown */
 	fetch_sub_relaxed(&mm->rss_pages, 1);
 }
 
@@ -166,9 +170,11 @@ void pgtable_free_all(struct mm *mm)
 				if (!(pd[k] & PTE_P))
 					continue;
 				uint64_t *pt = table_of(pd[k]);
-				for (int l = 0; l < 512; l++)
-					if (pt[l] & (PTE_P | PTE_PROTNONE))
-						frame_free(phys_to_page(pt[l] & PTE_ADDR_MASK), 0);
+				for (int l = 0; l < 512; l++) {
+					struct page *pg = phys_to_page(pt[l] & PTE_ADDR_MASK);
+					if ((pt[l] & (PTE_P | PTE_PROTNONE)) && user_page_unmap(pg))
+						frame_free(pg, 0);
+				}
 				page_free(pt, 0);
 			}
 			page_free(pd, 0);

@@ -1,0 +1,91 @@
+/* fork.c - copying an address space for fork (clone without CLONE_VM).
+ *
+ * The copy is eager: every private page the parent has is copied now (no
+ * copy-on-write yet), and MAP_SHARED pages are mapped into the child too,
+ * their mapcount counting both.  The parent's mmap_lock is held for write
+ * throughout, so its VMAs and page tables stand still (its other threads
+ * may still write to the pages being copied, as they may on Linux).
+ * Lock order: parent mmap_lock -> parent pt_lock -> child pt_lock (the
+ * child is not visible to anyone yet). */
+#include "mm/mm.h"
+#include "arch/x86_64/paging.h"
+#include "kernel/atomic.h"
+#include "kernel/errno.h"
+#include "kernel/string.h"
+#include "mm/frame.h"
+#include "mm/slab.h"
+
+/* Copy the pages of [v->start, v->end) from parent to child. */
+static int copy_vma_pages(struct mm *parent, struct mm *child, const struct vma *v)
+{
+	int r = 0;
+	spin_lock(&parent->pt_lock);
+	spin_lock(&child->pt_lock);
+	for (uint64_t va = v->start; va < v->end && !r; va += PAGE_SIZE) {
+		uint64_t *src = pte_lookup(parent, va, false);
+		if (!src) {
+			va = ALIGN_DOWN(va, 1ul << 21) + (1ul << 21) - PAGE_SIZE;
+			continue;
+		}
+		if (!(*src & (PTE_P | PTE_PROTNONE)))
+			continue;
+		uint64_t *dst = pte_lookup(child, va, true);
+		if (!dst) {
+			r = -ENOMEM;
+			break;
+		}
+		phys_addr_t pa = *src & PTE_ADDR_MASK;
+		if (v->flags & VM_SHARED) {
+			fetch_add(&phys_to_page(pa)->mapcount, 1);
+		} else {
+			void *copy = page_alloc(0, false);
+			if (!copy) {
+				r = -ENOMEM;
+				break;
+			}
+			memcpy(copy, phys_to_virt(pa), PAGE_SIZE);
+			phys_to_page(virt_to_phys(copy))->mapcount = 1;
+			pa = virt_to_phys(copy);
+		}
+		*dst = pa | (*src & ~PTE_ADDR_MASK & ~(PTE_A | PTE_D));
+		fetch_add_relaxed(&child->rss_pages, 1);
+	}
+	spin_unlock(&child->pt_lock);
+	spin_unlock(&parent->pt_lock);
+	return r;
+}
+
+struct mm *mm_copy(struct mm *parent)
+{
+	struct mm *child = mm_create();
+	if (!child)
+		return NULL;
+	down_write(&parent->mmap_lock);
+	down_write(&child->mmap_lock);
+	child->brk_start = parent->brk_start;
+	child->brk = parent->brk;
+	child->mmap_base = parent->mmap_base;
+	child->stack_top = parent->stack_top;
+	int r = 0;
+	struct list_head *pos;
+	list_for_each(pos, &parent->vmas) {
+		const struct vma *v = list_entry(pos, struct vma, node);
+		struct vma *n = kzalloc(sizeof(*n));
+		if (!n) {
+			r = -ENOMEM;
+			break;
+		}
+		*n = *v;
+		list_init(&n->node);
+		vma_insert(child, n);
+		if ((r = copy_vma_pages(parent, child, v)))
+			break;
+	}
+	up_write(&child->mmap_lock);
+	up_write(&parent->mmap_lock);
+	if (r) {
+		mm_put(child);
+		return NULL;
+	}
+	return child;
+}
