@@ -192,7 +192,7 @@ static int exec_build(const char *path, struct exec_args *a, struct mm **mmp, ui
 		vm_set_brk_base(mm, ALIGN_UP(img.max_vaddr + bias, PAGE_SIZE));
 		mm->mmap_base = MMAP_BASE;
 		mm->stack_top = USER_TOP;
-		long m = vm_mmap(mm, USER_TOP - STACK_SIZE, STACK_SIZE, PROT_READ | PROT_WRITE,
+		long m = vm_mmap(mm, USER_TOP - STACK_SIZE, STACK_SIZE, (unsigned)img.stack_prot,
 				 MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_GROWSDOWN, NULL, 0);
 		r = m < 0 ? (int)m : 0;
 	}

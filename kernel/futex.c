@@ -8,8 +8,9 @@
  * queued finds us.  The word is read with page faults disabled (we hold the
  * bucket lock); if that fails the page is faulted in without the lock and
  * the whole step retried, as Linux does.
- * Shared futexes use the same key: faultline has no fork, so every sharer
- * of a page is a thread (or vfork child) of the same mm.
+ * A shared (non-private) operation on a MAP_SHARED page is keyed by the
+ * page's physical address instead, so processes that share the page after
+ * fork meet on it (Linux keys such futexes by page too).
  * q->bucket may change (requeue) only under the old and new bucket locks;
  * q->woken is set under the bucket lock by the waker. */
 #include "kernel/errno.h"
@@ -35,11 +36,16 @@ struct futex_bucket {
 	struct list_head waiters; /* struct futex_q */
 };
 
+/* (mm, user address), or (NULL, physical address) for a shared page. */
+struct futex_key {
+	struct mm *mm;
+	uint64_t addr;
+};
+
 struct futex_q {
 	struct list_head node;
 	struct task *task;
-	struct mm *mm;
-	uint64_t uaddr;
+	struct futex_key key;
 	uint32_t bitset;
 	struct futex_bucket *bucket;
 	bool woken;
@@ -48,11 +54,34 @@ struct futex_q {
 #define NBUCKETS 64
 static struct futex_bucket buckets[NBUCKETS];
 
-static struct futex_bucket *bucket_of(struct mm *mm, uint64_t uaddr)
+static struct futex_bucket *bucket_of(const struct futex_key *k)
 {
-	uint64_t h = (uaddr >> 2) ^ ((uint64_t)mm >> 6);
+	uint64_t h = (k->addr >> 2) ^ ((uint64_t)k->mm >> 6);
 	h ^= h >> 17;
 	return &buckets[(h * 0x9e3779b97f4a7c15ull) >> 58];
+}
+
+static bool key_eq(const struct futex_key *a, const struct futex_key *b)
+{
+	return a->mm == b->mm && a->addr == b->addr;
+}
+
+/* The key of uaddr in mm for a private or shared operation; -EFAULT. */
+static int futex_key(struct mm *mm, uint64_t uaddr, bool shared, struct futex_key *k)
+{
+	k->mm = mm;
+	k->addr = uaddr;
+	if (!shared)
+		return 0;
+	phys_addr_t pa;
+	int r = mm_shared_page(mm, uaddr, &pa);
+	if (r < 0)
+		return r;
+	if (r) {
+		k->mm = NULL;
+		k->addr = pa;
+	}
+	return 0;
 }
 
 void futex_init(void)
@@ -63,10 +92,10 @@ void futex_init(void)
 	}
 }
 
-/* Wake up to n waiters on (mm, uaddr) whose bitset meets bitset. */
-static long futex_wake_bits(struct mm *mm, uint64_t uaddr, int n, uint32_t bitset)
+/* Wake up to n waiters on key whose bitset meets bitset. */
+static long futex_wake_bits(const struct futex_key *key, int n, uint32_t bitset)
 {
-	struct futex_bucket *b = bucket_of(mm, uaddr);
+	struct futex_bucket *b = bucket_of(key);
 	long woken = 0;
 	unsigned long f = spin_lock_irqsave(&b->lock);
 	struct list_head *pos, *tmp;
@@ -74,7 +103,7 @@ static long futex_wake_bits(struct mm *mm, uint64_t uaddr, int n, uint32_t bitse
 		if (woken >= n)
 			break;
 		struct futex_q *q = list_entry(pos, struct futex_q, node);
-		if (q->mm != mm || q->uaddr != uaddr || !(q->bitset & bitset))
+		if (!key_eq(&q->key, key) || !(q->bitset & bitset))
 			continue;
 		list_del(&q->node);
 		struct task *t = q->task;
@@ -86,7 +115,14 @@ static long futex_wake_bits(struct mm *mm, uint64_t uaddr, int n, uint32_t bitse
 	return woken;
 }
 
-long futex_wake(struct mm *mm, uint64_t uaddr, int n) { return futex_wake_bits(mm, uaddr, n, FUTEX_BITSET_MATCH_ANY); }
+/* CLONE_CHILD_CLEARTID's wake at thread exit (a shared wake, as Linux's). */
+long futex_wake(struct mm *mm, uint64_t uaddr, int n)
+{
+	struct futex_key key;
+	if (futex_key(mm, uaddr, true, &key))
+		return -EFAULT;
+	return futex_wake_bits(&key, n, FUTEX_BITSET_MATCH_ANY);
+}
 
 /* Lock q's current bucket (requeue may move it meanwhile). */
 static struct futex_bucket *lock_q_bucket(struct futex_q *q, unsigned long *f)
@@ -100,10 +136,11 @@ static struct futex_bucket *lock_q_bucket(struct futex_q *q, unsigned long *f)
 	}
 }
 
-static long futex_wait(struct mm *mm, uint64_t uaddr, uint32_t val, uint64_t deadline, uint32_t bitset)
+static long futex_wait(const struct futex_key *key, uint64_t uaddr, uint32_t val, uint64_t deadline,
+		       uint32_t bitset)
 {
-	struct futex_q q = { .task = current, .mm = mm, .uaddr = uaddr, .bitset = bitset };
-	struct futex_bucket *b = bucket_of(mm, uaddr);
+	struct futex_q q = { .task = current, .key = *key, .bitset = bitset };
+	struct futex_bucket *b = bucket_of(key);
 	unsigned long f;
 	for (;;) {
 		uint32_t cur;
@@ -147,10 +184,10 @@ static long futex_wait(struct mm *mm, uint64_t uaddr, uint32_t val, uint64_t dea
 	return r == -ETIMEDOUT ? -ETIMEDOUT : r ? -EINTR : 0;
 }
 
-static long futex_requeue(struct mm *mm, uint64_t uaddr, int nwake, int nmove, uint64_t uaddr2, bool cmp,
-			  uint32_t val)
+static long futex_requeue(const struct futex_key *k1, uint64_t uaddr, int nwake, int nmove,
+			  const struct futex_key *k2, bool cmp, uint32_t val)
 {
-	struct futex_bucket *b1 = bucket_of(mm, uaddr), *b2 = bucket_of(mm, uaddr2);
+	struct futex_bucket *b1 = bucket_of(k1), *b2 = bucket_of(k2);
 	struct futex_bucket *first = b1 < b2 ? b1 : b2, *second = b1 < b2 ? b2 : b1;
 	unsigned long f;
 	for (;;) {
@@ -178,7 +215,7 @@ static long futex_requeue(struct mm *mm, uint64_t uaddr, int nwake, int nmove, u
 	struct list_head *pos, *tmp;
 	list_for_each_safe(pos, tmp, &b1->waiters) {
 		struct futex_q *q = list_entry(pos, struct futex_q, node);
-		if (q->mm != mm || q->uaddr != uaddr)
+		if (!key_eq(&q->key, k1))
 			continue;
 		if (done < nwake) {
 			list_del(&q->node);
@@ -188,7 +225,7 @@ static long futex_requeue(struct mm *mm, uint64_t uaddr, int nwake, int nmove, u
 			done++;
 		} else if (moved < nmove) {
 			list_del(&q->node);
-			q->uaddr = uaddr2;
+			q->key = *k2;
 			WRITE_ONCE(q->bucket, b2);
 			list_add_tail(&q->node, &b2->waiters);
 			moved++;
@@ -222,6 +259,7 @@ static long sys_futex(uint32_t __user *uaddr, int op, uint32_t val, const void _
 {
 	int cmd = op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
 	bool realtime = op & FUTEX_CLOCK_REALTIME;
+	bool shared = !(op & FUTEX_PRIVATE_FLAG);
 	if (realtime && cmd != FUTEX_WAIT_BITSET && cmd != FUTEX_WAIT)
 		return -ENOSYS;
 	if ((uint64_t)uaddr & 3)
@@ -246,23 +284,32 @@ static long sys_futex(uint32_t __user *uaddr, int op, uint32_t val, const void _
 			else /* absolute CLOCK_MONOTONIC */
 				deadline = ns ? ns : 1;
 		}
-		if (!user_range_ok(ua, 4))
+		struct futex_key key;
+		if (!user_range_ok(ua, 4) || futex_key(mm, ua, shared, &key))
 			return -EFAULT;
-		return futex_wait(mm, ua, val, deadline, bitset);
+		return futex_wait(&key, ua, val, deadline, bitset);
 	}
 	case FUTEX_WAKE:
 	case FUTEX_WAKE_BITSET: {
 		uint32_t bitset = cmd == FUTEX_WAKE ? FUTEX_BITSET_MATCH_ANY : val3;
 		if (!bitset)
 			return -EINVAL;
-		return futex_wake_bits(mm, ua, (int)MIN(val, (uint32_t)INT32_MAX), bitset);
+		struct futex_key key;
+		if (futex_key(mm, ua, shared, &key))
+			return -EFAULT;
+		return futex_wake_bits(&key, (int)MIN(val, (uint32_t)INT32_MAX), bitset);
 	}
 	case FUTEX_REQUEUE:
 	case FUTEX_CMP_REQUEUE:
+	{
 		if ((int)val < 0 || (int64_t)(uint64_t)utime < 0 || ((uint64_t)uaddr2 & 3))
 			return -EINVAL;
-		return futex_requeue(mm, ua, (int)val, (int)MIN((uint64_t)utime, (uint64_t)INT32_MAX),
-				     (uint64_t)uaddr2, cmd == FUTEX_CMP_REQUEUE, val3);
+		struct futex_key k1, k2;
+		if (futex_key(mm, ua, shared, &k1) || futex_key(mm, (uint64_t)uaddr2, shared, &k2))
+			return -EFAULT;
+		return futex_requeue(&k1, ua, (int)val, (int)MIN((uint64_t)utime, (uint64_t)INT32_MAX), &k2,
+				     cmd == FUTEX_CMP_REQUEUE, val3);
+	}
 	default:
 		return -ENOSYS;
 	}

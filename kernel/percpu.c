@@ -16,8 +16,9 @@ void percpu_init_this(unsigned id)
 	percpu_ready = true;
 }
 
-/* Without a scheduler yet, preemption means nothing more than a count the
- * debug checks can read; the scheduler (next issue) will honour it. */
+/* The count of spinlocks (and other no-sleep sections) held on this CPU:
+ * schedule() and the return to user mode check that it is zero, and the
+ * page-fault path on a user copy does not sleep while it is not. */
 void preempt_disable(void) { this_cpu()->preempt_count++; }
 
 void preempt_enable(void)

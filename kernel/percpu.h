@@ -46,7 +46,6 @@ struct cpu {
 	struct mm *active_mm;  /* whose page tables CR3 holds (NULL: the kernel's) */
 	struct runqueue rq;
 	bool need_resched;     /* set by the tick or a remote wakeup; checked before returning to user mode */
-	struct task *switch_prev; /* the task switched away from, for finish_switch() */
 	uint64_t context_switches;
 };
 

@@ -17,7 +17,8 @@
  *     switched away from elsewhere is skipped and found on the next pass;
  *   - interrupts are off from taking the queue lock in schedule() to the
  *     end of the switch; no spinlock is held across swtch().
- * Lock order: task pi_lock -> run-queue lock; sleep_timer_lock alone. */
+ * Lock order: sleep_timer_lock -> task pi_lock -> run-queue lock (two
+ * run-queue locks only in pull_task, in CPU-id order). */
 #include "kernel/sched.h"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/fpu.h"
@@ -47,7 +48,8 @@ static void rq_enqueue(struct cpu *c, struct task *t)
 	c->rq.nr_queued++;
 }
 
-/* The first queued task allowed here and not still on another CPU. */
+/* The first queued task not still on another CPU.  (One whose affinity
+ * changed while queued runs here once; schedule() then moves it.) */
 static struct task *rq_pick(struct cpu *c)
 {
 	assert_held(&c->rq.lock);
@@ -226,7 +228,8 @@ int sched_set_affinity(struct task *t, const struct cpumask *mask)
 
 /* ---- idle, and pulling work from other CPUs ---- */
 
-/* Move one queued task that may run here from the busiest other queue. */
+/* Move one queued task that may run here from another CPU's queue (the
+ * first non-empty one in CPU-id order). */
 static bool pull_task(struct cpu *c)
 {
 	for_each_cpu(i, &cpu_online_mask) {

@@ -35,7 +35,7 @@
 enum task_state { TASK_RUNNING, TASK_SLEEPING, TASK_DEAD };
 
 struct process;
-struct context; /* callee-saved registers, on the task's kernel stack (switch.asm) */
+struct context; /* callee-saved registers, on the task's kernel stack (task.c, swtch in entry.asm) */
 
 struct task {
 	int tid;                    /* fixed */
@@ -48,7 +48,7 @@ struct task {
 	int state;
 	bool on_rq;                 /* under the rq lock of cpu */
 	int on_cpu;                 /* written by the CPU running it; see above */
-	unsigned cpu;               /* run queue it is on / last ran on; changed under pi_lock + rq lock */
+	unsigned cpu;               /* run queue it is on / last ran on; changed under that queue's lock (and pi_lock when waking) */
 	struct list_head rq_node;   /* in that run queue, under its lock */
 	struct cpumask affinity;    /* CPUs it may run on; under pi_lock */
 	struct spinlock pi_lock;    /* serialises wake_task() and affinity changes */

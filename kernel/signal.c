@@ -3,7 +3,7 @@
  * the default actions.  A signal whose action is to terminate ends the
  * process with that signal's wait status; ignored ones are dropped.
  * Delivery to user handlers is not implemented yet (the memory-manager
- * issue adds it): a caught signal stays pending and is reported once.
+ * issue adds it): a caught signal is dropped with a warning.
  * Dispositions are under p->lock; pending masks are updated atomically. */
 #include "kernel/proc.h"
 #include "kernel/atomic.h"

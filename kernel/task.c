@@ -9,7 +9,7 @@
  * puts itself on dead_tasks and switches away for good; task_reap_dead()
  * (called by idle loops and task_alloc, with interrupts on and no locks
  * held, as freeing a stack shoots down TLBs) frees it once its on_cpu is 0.
- * tid_lock protects next_tid; dead_lock protects dead_tasks. */
+ * next_tid is atomic; dead_lock protects dead_tasks and reaping. */
 #include "kernel/sched.h"
 #include "arch/x86_64/fpu.h"
 #include "arch/x86_64/x86.h"

@@ -80,3 +80,25 @@ out:
 	up_read(&mm->mmap_lock);
 	return r;
 }
+
+int mm_shared_page(struct mm *mm, uint64_t addr, phys_addr_t *pa)
+{
+	down_read(&mm->mmap_lock);
+	struct vma *v = vma_find(mm, addr);
+	bool shared = v && (v->flags & VM_SHARED);
+	up_read(&mm->mmap_lock);
+	if (!shared)
+		return 0;
+	for (;;) {
+		spin_lock(&mm->pt_lock);
+		uint64_t *pte = pte_lookup(mm, addr, false);
+		phys_addr_t p = pte && (*pte & PTE_P) ? *pte & PTE_ADDR_MASK : 0;
+		spin_unlock(&mm->pt_lock);
+		if (p) {
+			*pa = p | (addr & (PAGE_SIZE - 1));
+			return 1;
+		}
+		if (mm_fault(mm, addr, FAULT_READ))
+			return -EFAULT;
+	}
+}

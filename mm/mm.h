@@ -11,7 +11,7 @@
  *     pt_lock (a spinlock) - a fault holds it only for the install, never
  *     while allocating or zeroing a page;
  *   - cpus: bit i set while CPU i may hold translations of this mm (set when
- *     it switches to the mm, cleared lazily when it switches away); TLB
+ *     it switches to the mm, cleared when it switches away); TLB
  *     shootdowns go to those CPUs only.
  * Lock order: mmap_lock -> pt_lock -> frame allocator -> run queues. */
 #pragma once
@@ -98,6 +98,10 @@ void mm_switch(struct mm *next);        /* load next's page tables on this CPU (
  * -EFAULT when addr is in no VMA (SEGV_MAPERR), -EACCES when the VMA does
  * not allow the access (SEGV_ACCERR), -ENOMEM when out of memory. */
 int mm_fault(struct mm *mm, uint64_t addr, unsigned access);
+/* Is addr in a MAP_SHARED mapping?  Then 1 and its physical address (the
+ * page faulted in if needed) in *pa; 0 if not; -EFAULT if unmapped.  For
+ * futex keys that processes sharing the page agree on. */
+int mm_shared_page(struct mm *mm, uint64_t addr, phys_addr_t *pa);
 
 /* The system calls' work, for an mm (all take mmap_lock themselves).
  * Return values as the syscalls: an address or -errno. */

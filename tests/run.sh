@@ -71,6 +71,7 @@ boot() {
 	if ! make -s --no-print-directory iso ISO="$iso" CMDLINE="$cmdline" ${INITRD:+INITRD="$INITRD"} \
 		>"$OUT/$name.build.log" 2>&1; then
 		cat "$OUT/$name.build.log"
+		: >"$log.plain"
 		status=255
 		return
 	fi

@@ -18,6 +18,7 @@ extern exit_to_user
 ; CPU's part.
 TF_R11 equ 4 * 8
 TF_RCX equ 12 * 8
+TF_VECTOR equ 15 * 8
 TF_RIP equ 17 * 8
 TF_CS equ 18 * 8
 TF_RFLAGS equ 19 * 8
@@ -25,6 +26,7 @@ GDT_USER_DS equ 0x20
 GDT_USER_CS equ 0x28
 VEC_SYSCALL equ 0x100
 USER_TOP equ 0x00007ffffffff000
+MSR_GS_BASE equ 0xc0000101
 
 ; The general registers of a struct trap_frame, in its order.
 %macro PUSH_REGS 0
@@ -85,6 +87,13 @@ align 16
 trap_common:
 	PUSH_REGS
 	cld
+	; NMI and #MC can arrive anywhere, even between a swapgs and the
+	; sysret/iretq after it, where CS says kernel but GS is the user's:
+	; they decide by the GS base itself (Linux's "paranoid" entry).
+	cmp qword [rsp + TF_VECTOR], 2
+	je paranoid_entry
+	cmp qword [rsp + TF_VECTOR], 18
+	je paranoid_entry
 	; From user mode (CS RPL 3)?  Then take the kernel's GS base.
 	test qword [rsp + TF_CS], 3
 	jz .kernel1
@@ -113,6 +122,27 @@ kernel_return:
 	POP_REGS
 	add rsp, 16                     ; vector, error code
 	iretq
+
+; NMI and #MC (see trap_common).
+paranoid_entry:
+	xor r12d, r12d                  ; r12 (saved in the frame): did we swapgs?
+	mov ecx, MSR_GS_BASE
+	rdmsr
+	test edx, edx                   ; kernel GS bases are in the upper half
+	js .gs_ok
+	swapgs
+	mov r12d, 1
+.gs_ok:
+	push qword [rsp + TF_RIP]
+	push rbp
+	mov rbp, rsp
+	lea rdi, [rsp + 16]
+	call trap_dispatch
+	add rsp, 16
+	test r12d, r12d
+	jz kernel_return
+	swapgs
+	jmp kernel_return
 
 ; SYSCALL: the CPU put the user rip in rcx and rflags in r11, loaded the
 ; kernel CS/SS from STAR and cleared IF (SFMASK); rsp is still the user's.
@@ -143,9 +173,9 @@ syscall_entry:
 	mov rdi, rsp
 	call exit_to_user               ; returns with interrupts off
 	; SYSRET can return only to where the frame says SYSCALL came from:
-	; rcx == rip, r11 == rflags (execve and sigreturn change the frame:
-	; they go out through iretq), and rip canonical (SYSRET with a
-	; non-canonical rcx faults in ring 0 on Intel CPUs).
+	; rcx == rip, r11 == rflags (execve changes the frame, as signal
+	; delivery will: they go out through iretq), and rip canonical (SYSRET
+	; with a non-canonical rcx faults in ring 0 on Intel CPUs).
 	mov rcx, [rsp + TF_RIP]
 	cmp rcx, [rsp + TF_RCX]
 	jne return_to_user

@@ -5,7 +5,7 @@
  * stack: IST1 for #DF, IST2 for NMI, IST3 for #MC, so a kernel stack
  * overflow (a #PF on the guard page that cannot push its frame) still
  * reaches die() with a usable stack.  rsp0 (the kernel stack for traps from
- * user mode) is set by the scheduler in a later issue.
+ * user mode) is set by the scheduler at every switch (tss_set_rsp0).
  * Layout (fixed by SYSCALL/SYSRET, see trap.h): null, kernel code, kernel
  * data, user code32, user data, user code64, TSS (two slots). */
 #include "arch/x86_64/trap.h"

@@ -1,6 +1,6 @@
 /* mmu.h - the kernel's virtual address layout and page-table entry bits.
  *
- *   0x0000_0000_0040_0000 .. 0x0000_7fff_ffff_f000   user (later issues)
+ *   0x0000_0000_0040_0000 .. 0x0000_7fff_ffff_f000   user (per process, mm/)
  *   0xffff_8880_0000_0000                            direct map of all RAM (NX, global)
  *   0xffff_c900_0000_0000                            kernel stacks with guard pages (vmap.c)
  *   0xffff_ffff_8000_0000                            kernel image (-mcmodel=kernel)

@@ -2,16 +2,24 @@
  * mappings, the stack) that it changes without the parent seeing it, shares
  * MAP_SHARED memory with the parent, inherits file descriptors (a pipe), can
  * create threads, and reports its exit status through wait4.  Also fork
- * from a second thread (the child has only that thread). */
+ * from a second thread (the child has only that thread), and a shared futex
+ * on a MAP_SHARED word: the child's FUTEX_WAKE reaches the parent. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <sys/wait.h>
+#include <errno.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include "check.h"
+
+#define FUTEX_WAIT 0 /* musl has no <linux/futex.h> */
+#define FUTEX_WAKE 1
 
 static int global = 1;
 
@@ -73,5 +81,26 @@ int main(void)
 	pthread_join(t, &ret);
 	st = (int)(long)ret;
 	check(WIFEXITED(st) && WEXITSTATUS(st) == 9, "fork from a second thread", "status 0x%x", st);
+
+	/* The child waits until the parent sleeps on the word, then wakes it. */
+	volatile int *word = shared + 1;
+	*word = 0;
+	pid = fork();
+	if (pid == 0) {
+		while (*word != 1)
+			sched_yield();
+		sleep_ms(50); /* the parent is (almost surely) asleep in FUTEX_WAIT now */
+		*word = 2;
+		long n = syscall(SYS_futex, word, FUTEX_WAKE, 1, NULL, NULL, 0);
+		_exit(n == 1 ? 0 : 30);
+	}
+	struct timespec five = { 5, 0 };
+	*word = 1;
+	long r = syscall(SYS_futex, word, FUTEX_WAIT, 1, &five, NULL, 0);
+	int werr = r ? errno : 0;
+	wait_child(pid, &st);
+	check(r == 0 && *word == 2, "a shared futex on MAP_SHARED memory: the child's wake reaches the parent",
+	      "wait returned %ld errno %d, word %d", r, werr, *word);
+	check(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the child's FUTEX_WAKE woke one waiter", "status 0x%x", st);
 	return check_done();
 }
