@@ -191,9 +191,6 @@ static __noreturn void kmain_guarded(void *unused)
 	pr_info("faultline: all CPUs online: %u CPUs, %llu MiB free, %llu ms since kmain\n", ncpus_online,
 		(unsigned long long)(frames_free() >> 8), (unsigned long long)boot_ms);
 
-	paging_drop_identity();
-	flush_tlb_kernel_range(0, 1ul << 32);
-
 	if (cmdline_has("crash"))
 		crash(cmdline_get("crash"));
 	if (cmdline_has("ktest"))

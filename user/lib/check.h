@@ -4,7 +4,8 @@
  * with a single write(2) so lines from different threads never interleave.
  * check_done() prints PASS or FAIL and returns the exit status (0 or 1).
  * The helpers for spawning a copy of the running test as a child (the tests
- * never fork) and for timing live here too.
+ * spawn rather than fork, so they run anywhere posix_spawn does) and for
+ * timing live here too.
  */
 #ifndef USER_LIB_CHECK_H
 #define USER_LIB_CHECK_H
