@@ -64,6 +64,18 @@ MSR_GS_BASE equ 0xc0000101
 	pop rax
 %endmacro
 
+; Call fn(frame) with rsp at a struct trap_frame, under a frame record for
+; backtraces: the rbp chain continues through the interrupted code's rbp,
+; with the interrupted rip as return address.
+%macro CALL_WITH_FRAME 1
+	push qword [rsp + TF_RIP]
+	push rbp
+	mov rbp, rsp
+	lea rdi, [rsp + 16]
+	call %1
+	add rsp, 16
+%endmacro
+
 ; Vectors where the CPU pushes an error code: #DF 8, #TS 10, #NP 11, #SS 12,
 ; #GP 13, #PF 14, #AC 17, #CP 21, #VC 29, #SX 30.
 %macro STUB 1
@@ -99,14 +111,7 @@ trap_common:
 	jz .kernel1
 	swapgs
 .kernel1:
-	; A frame record for backtraces: rbp chain continues through the
-	; interrupted code's rbp, return address = interrupted rip.
-	push qword [rsp + TF_RIP]
-	push rbp
-	mov rbp, rsp
-	lea rdi, [rsp + 16]
-	call trap_dispatch
-	add rsp, 16
+	CALL_WITH_FRAME trap_dispatch
 	test qword [rsp + TF_CS], 3
 	jz kernel_return
 	mov rdi, rsp
@@ -133,12 +138,7 @@ paranoid_entry:
 	swapgs
 	mov r12d, 1
 .gs_ok:
-	push qword [rsp + TF_RIP]
-	push rbp
-	mov rbp, rsp
-	lea rdi, [rsp + 16]
-	call trap_dispatch
-	add rsp, 16
+	CALL_WITH_FRAME trap_dispatch
 	test r12d, r12d
 	jz kernel_return
 	swapgs
@@ -163,13 +163,8 @@ syscall_entry:
 	push 0                          ; error code
 	push VEC_SYSCALL                ; vector
 	PUSH_REGS
-	push qword [rsp + TF_RIP]
-	push rbp
-	mov rbp, rsp
-	sti
-	lea rdi, [rsp + 16]
-	call syscall_dispatch
-	add rsp, 16
+	sti                             ; the frame is complete: interrupts may come
+	CALL_WITH_FRAME syscall_dispatch
 	mov rdi, rsp
 	call exit_to_user               ; returns with interrupts off
 	; SYSRET can return only to where the frame says SYSCALL came from:
