@@ -134,11 +134,12 @@ static long sys_clone(uint64_t flags, uint64_t newsp, int __user *parent_tid, in
 	task_setup_user_entry(t);
 
 	int tid = t->tid;
-	/* Both writes land in the shared memory (CLONE_VM). */
+	/* PARENT_SETTID writes the parent's memory; CHILD_SETTID the child's. */
 	if ((flags & CLONE_PARENT_SETTID) && put_user(tid, parent_tid))
 		goto fault;
-	if ((flags & CLONE_CHILD_SETTID) && put_user(tid, child_tid))
-		goto fault;
+	if ((flags & CLONE_CHILD_SETTID) &&
+	    (flags & CLONE_VM ? put_user(tid, child_tid) : mm_write(p->mm, (uint64_t)child_tid, &tid, sizeof(tid))))
+		goto fault; /* a fork child's tid goes into the child's copy only */
 	if (p != parent) {
 		p->pid = tid;
 		process_link(p, parent);

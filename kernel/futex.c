@@ -223,6 +223,8 @@ static long futex_requeue(const struct futex_key *k1, uint64_t uaddr, int nwake,
 			smp_store_release(&q->woken, true); /* q is on t's stack */
 			wake_task(t);
 			done++;
+		} else if (moved < nmove && key_eq(k1, k2)) {
+			moved++; /* requeued onto itself: it stays where it is */
 		} else if (moved < nmove) {
 			list_del(&q->node);
 			q->key = *k2;

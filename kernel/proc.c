@@ -169,8 +169,10 @@ static void process_exit_last(struct process *p)
 	list_for_each_safe(pos, n, &p->children) {
 		struct process *c = list_entry(pos, struct process, sibling);
 		list_del(&c->sibling);
-		c->parent = init_process;
-		if (init_process && init_process != p)
+		/* To init; init's own orphans (the machine is about to power
+		 * off) have no parent left to wake. */
+		c->parent = init_process != p ? init_process : NULL;
+		if (c->parent)
 			list_add_tail(&c->sibling, &init_process->children);
 		zombies |= c->state == PROC_ZOMBIE;
 	}
@@ -208,6 +210,11 @@ __noreturn void do_exit_thread(int code)
 			futex_wake(p->mm, t->clear_child_tid, 1);
 	}
 	vfork_release(t);
+	/* Done with user memory: leave the mm now, so that when the last
+	 * thread (or an execve) frees it, no CPU still has it loaded. */
+	unsigned long fl = irq_save();
+	mm_switch(NULL);
+	irq_restore(fl);
 	task_queue_dead();
 	/* Off the thread list under proc_tree_lock too: task_find()'s callers
 	 * rely on a task found under that lock staying allocated. */

@@ -192,6 +192,12 @@ bool wake_task(struct task *t)
 		return true;
 	}
 	spin_unlock(&c->rq.lock);
+	/* It is switching away on its CPU (off the queue, registers not yet
+	 * saved): wait for swtch() to finish, as Linux's try_to_wake_up does,
+	 * so the target CPU can run it at once instead of skipping it until
+	 * its next tick.  Safe: that CPU takes no lock we hold on the way. */
+	while (smp_load_acquire(&t->on_cpu))
+		cpu_relax();
 	unsigned target = select_cpu(t);
 	c = &cpus[target];
 	spin_lock(&c->rq.lock);
@@ -207,9 +213,12 @@ bool wake_task(struct task *t)
 
 void sched_start(struct task *t)
 {
-	t->state = TASK_SLEEPING;
+	unsigned long f = spin_lock_irqsave(&t->pi_lock);
+	BUG_ON(t->state != TASK_NEW);
 	t->on_rq = false;
 	t->cpu = cpu_id();
+	WRITE_ONCE(t->state, TASK_SLEEPING); /* now wake_task() may start it */
+	spin_unlock_irqrestore(&t->pi_lock, f);
 	wake_task(t);
 }
 

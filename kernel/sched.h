@@ -10,6 +10,8 @@
  * CONFIG_PREEMPT).
  *
  * Task states and who changes them:
+ *   TASK_NEW       allocated, not started: wake_task() leaves it alone
+ *                  (an exit_group may try to wake it); sched_start() starts it.
  *   TASK_RUNNING   runnable or running.  on_rq: counted on cpu's run queue
  *                  (queued, or the CPU's current task).
  *   TASK_SLEEPING  set by the task itself (prepare_to_wait); back to
@@ -32,7 +34,7 @@
 #include "kernel/list.h"
 #include "kernel/spinlock.h"
 
-enum task_state { TASK_RUNNING, TASK_SLEEPING, TASK_DEAD };
+enum task_state { TASK_NEW, TASK_RUNNING, TASK_SLEEPING, TASK_DEAD };
 
 struct process;
 struct context; /* callee-saved registers, on the task's kernel stack (task.c, swtch in entry.asm) */

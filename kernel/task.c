@@ -51,7 +51,7 @@ struct task *task_alloc(struct process *p)
 	t->tid = fetch_add(&next_tid, 1);
 	t->proc = p;
 	t->user_tf = (struct trap_frame *)t->kstack_top - 1;
-	t->state = TASK_SLEEPING; /* not runnable until sched_start() */
+	t->state = TASK_NEW; /* not runnable until sched_start() */
 	t->affinity = cpu_online_mask;
 	spin_init(&t->pi_lock, "task.pi_lock");
 	list_init(&t->rq_node);
@@ -136,7 +136,9 @@ void task_reap_dead_wait(bool wait)
 		struct list_head *pos;
 		list_for_each(pos, &dead_tasks) {
 			struct task *d = list_entry(pos, struct task, reap_node);
-			if (!smp_load_acquire(&d->on_cpu)) {
+			/* Queued early in its exit, it may still sleep there (closing
+			 * a pipe takes a mutex): only a DEAD task off its CPU is done. */
+			if (READ_ONCE(d->state) == TASK_DEAD && !smp_load_acquire(&d->on_cpu)) {
 				t = d;
 				list_del(&t->reap_node);
 				reaping++;

@@ -176,6 +176,8 @@ long vm_mprotect(struct mm *mm, uint64_t addr, uint64_t len, unsigned prot)
 	if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | 0x01000000 /* GROWSDOWN */ | 0x02000000 /* GROWSUP */))
 		return -EINVAL;
 	prot &= PROT_READ | PROT_WRITE | PROT_EXEC;
+	if (len > USER_TOP)
+		return -ENOMEM;
 	uint64_t end = addr + ALIGN_UP(len, PAGE_SIZE);
 	if (end < addr)
 		return -ENOMEM;

@@ -145,6 +145,9 @@ static void flush_local(void *arg)
 void flush_tlb_mm_range(struct mm *mm, uint64_t start, uint64_t end)
 {
 	struct mm_flush f = { mm, start, end };
+	/* Order our PTE changes before reading the CPU set (store -> load:
+	 * a CPU that sets its bit after this read loads the new tables). */
+	smp_mb();
 	struct cpumask others = { load_relaxed(&mm->cpus.bits) & ~(1ull << cpu_id()) };
 	unsigned long fl = irq_save();
 	flush_local(&f);

@@ -13,6 +13,7 @@ section .text
 extern trap_dispatch
 extern syscall_dispatch
 extern exit_to_user
+extern cpu_has_smap
 
 ; struct trap_frame offsets (trap.h): 15 registers, vector, error, then the
 ; CPU's part.
@@ -99,6 +100,14 @@ align 16
 trap_common:
 	PUSH_REGS
 	cld
+	; The CPU keeps RFLAGS.AC on entry: a fault inside a user copy's stac
+	; window would otherwise run the handler - and, if it sleeps, other
+	; tasks - with SMAP off.  The interrupted code's AC comes back with
+	; its RFLAGS at iretq.
+	cmp byte [rel cpu_has_smap], 0
+	je .smap_closed
+	clac
+.smap_closed:
 	; NMI and #MC can arrive anywhere, even between a swapgs and the
 	; sysret/iretq after it, where CS says kernel but GS is the user's:
 	; they decide by the GS base itself (Linux's "paranoid" entry).
@@ -188,6 +197,8 @@ syscall_entry:
 ; A new task's first run: swtch() "returns" here with rsp at its user frame.
 global task_entry
 task_entry:
+	mov rdi, rsp
+	call exit_to_user               ; an exit_group or exec may have begun already
 	jmp return_to_user
 
 ; A kernel thread's first run: swtch() restored r12 = fn, r13 = arg.
