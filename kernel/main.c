@@ -35,6 +35,7 @@
 #include "kernel/string.h"
 #include "kernel/time.h"
 #include "mm/frame.h"
+#include "mm/mm.h"
 #include "mm/slab.h"
 #include "mm/vmap.h"
 
@@ -179,6 +180,7 @@ static __noreturn void kmain_guarded(void *unused)
 	random_init();
 	syscall_table_init();
 	futex_init();
+	mm_init();
 	sched_init();
 
 	pr_info("smp: cpu0 online (APIC id %u, the boot CPU)\n", apic_id());

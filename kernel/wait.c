@@ -147,17 +147,19 @@ void rwsem_init(struct rwsem *s, const char *name)
 	s->read_waits = s->write_waits = s->wait_cycles = 0;
 }
 
-static void rwsem_wait(struct rwsem *s, unsigned long *f, bool writer)
+static uint64_t rwsem_wait(struct rwsem *s, unsigned long *f, bool writer)
 {
 	struct lock_waiter w = { .task = current, .writer = writer };
 	list_add_tail(&w.node, &s->waiters);
 	uint64_t t0 = rdtsc();
 	lock_wait(&s->lock, f, &w);
-	s->wait_cycles += rdtsc() - t0;
+	uint64_t cycles = rdtsc() - t0;
+	s->wait_cycles += cycles;
 	if (writer)
 		s->write_waits++;
 	else
 		s->read_waits++;
+	return cycles ? cycles : 1;
 }
 
 bool down_read_trylock(struct rwsem *s)
@@ -170,27 +172,31 @@ bool down_read_trylock(struct rwsem *s)
 	return ok;
 }
 
-void down_read(struct rwsem *s)
+uint64_t down_read(struct rwsem *s)
 {
+	uint64_t waited = 0;
 	unsigned long f = spin_lock_irqsave(&s->lock);
 	if (s->count >= 0 && list_empty(&s->waiters))
 		s->count++;
 	else
-		rwsem_wait(s, &f, false); /* granted: count already includes us */
+		waited = rwsem_wait(s, &f, false); /* granted: count already includes us */
 	spin_unlock_irqrestore(&s->lock, f);
+	return waited;
 }
 
-void down_write(struct rwsem *s)
+uint64_t down_write(struct rwsem *s)
 {
+	uint64_t waited = 0;
 	unsigned long f = spin_lock_irqsave(&s->lock);
 	if (s->owner == current)
 		panic("rwsem %s: recursive write lock", s->name);
 	if (s->count == 0 && list_empty(&s->waiters))
 		s->count = -1;
 	else
-		rwsem_wait(s, &f, true);
+		waited = rwsem_wait(s, &f, true);
 	s->owner = current;
 	spin_unlock_irqrestore(&s->lock, f);
+	return waited;
 }
 
 /* Hand the free lock to the waiters at the head: one writer, or every

@@ -96,9 +96,11 @@ struct rwsem {
 	uint64_t read_waits, write_waits, wait_cycles;
 };
 void rwsem_init(struct rwsem *s, const char *name);
-void down_read(struct rwsem *s);
+/* down_read/down_write return 0 when the lock was free, else the TSC
+ * cycles (at least 1) the caller slept for it. */
+uint64_t down_read(struct rwsem *s);
 void up_read(struct rwsem *s);
-void down_write(struct rwsem *s);
+uint64_t down_write(struct rwsem *s);
 void up_write(struct rwsem *s);
 bool down_read_trylock(struct rwsem *s);
 bool rwsem_write_held(const struct rwsem *s); /* by the current task */

@@ -10,6 +10,7 @@
  * Faults from user mode and from the kernel's user copies come here
  * (traps.c). */
 #include "mm/mm.h"
+#include "mm/mmap_lock.h"
 #include "arch/x86_64/paging.h"
 #include "kernel/atomic.h"
 #include "kernel/errno.h"
@@ -42,7 +43,7 @@ static void *fill_page(const struct vma *v, uint64_t page_va)
 int mm_fault(struct mm *mm, uint64_t addr, unsigned access)
 {
 	fetch_add_relaxed(&mm->faults, 1);
-	down_read(&mm->mmap_lock);
+	mmap_read_lock(mm);
 	struct vma *v = vma_find(mm, addr);
 	int r = 0;
 	if (!v) {
@@ -77,16 +78,16 @@ int mm_fault(struct mm *mm, uint64_t addr, unsigned access)
 	if (page)
 		page_free(page, 0);
 out:
-	up_read(&mm->mmap_lock);
+	mmap_read_unlock(mm);
 	return r;
 }
 
 int mm_shared_page(struct mm *mm, uint64_t addr, phys_addr_t *pa)
 {
-	down_read(&mm->mmap_lock);
+	mmap_read_lock(mm);
 	struct vma *v = vma_find(mm, addr);
 	bool shared = v && (v->flags & VM_SHARED);
-	up_read(&mm->mmap_lock);
+	mmap_read_unlock(mm);
 	if (!shared)
 		return 0;
 	for (;;) {

@@ -8,6 +8,7 @@
  * Lock order: parent mmap_lock -> parent pt_lock -> child pt_lock (the
  * child is not visible to anyone yet). */
 #include "mm/mm.h"
+#include "mm/mmap_lock.h"
 #include "arch/x86_64/paging.h"
 #include "kernel/atomic.h"
 #include "kernel/errno.h"
@@ -60,8 +61,8 @@ struct mm *mm_copy(struct mm *parent)
 	struct mm *child = mm_create();
 	if (!child)
 		return NULL;
-	down_write(&parent->mmap_lock);
-	down_write(&child->mmap_lock);
+	mmap_write_lock(parent);
+	mmap_write_lock(child);
 	child->brk_start = parent->brk_start;
 	child->brk = parent->brk;
 	child->mmap_base = parent->mmap_base;
@@ -81,8 +82,8 @@ struct mm *mm_copy(struct mm *parent)
 		if ((r = copy_vma_pages(parent, child, v)))
 			break;
 	}
-	up_write(&child->mmap_lock);
-	up_write(&parent->mmap_lock);
+	mmap_write_unlock(child);
+	mmap_write_unlock(parent);
 	if (r) {
 		mm_put(child);
 		return NULL;

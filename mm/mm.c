@@ -5,11 +5,24 @@
 #include "arch/x86_64/x86.h"
 #include "kernel/assert.h"
 #include "kernel/atomic.h"
+#include "kernel/cmdline.h"
+#include "kernel/printk.h"
+#include "kernel/string.h"
 #include "kernel/errno.h"
 #include "kernel/percpu.h"
-#include "kernel/string.h"
 #include "mm/frame.h"
 #include "mm/slab.h"
+
+enum mm_lock_mode mm_lock_mode = MM_LOCK_GLOBAL;
+
+void mm_init(void)
+{
+	const char *mode = cmdline_get("mm.lock");
+	if (mode && strcmp(mode, "global"))
+		printk(KERN_WARNING "mm: mm.lock=%s is not a lock mode this kernel has; using global\n", mode);
+	mm_lock_mode = MM_LOCK_GLOBAL;
+	printk(KERN_NOTICE "mm: mm.lock=global (every fault takes mmap_lock for read)\n");
+}
 
 struct mm *mm_create(void)
 {

@@ -47,6 +47,7 @@
 #define VM_STACK 0x2    /* the initial stack */
 #define VM_HEAP 0x4     /* the brk area */
 #define VM_FILE 0x8     /* private copy-on-fault of a file's bytes */
+#define VM_GROWSDOWN 0x10 /* MAP_GROWSDOWN (accepted; the stack does not grow yet) */
 
 struct vma {
 	uint64_t start, end;   /* [start, end), page aligned */
@@ -58,12 +59,19 @@ struct vma {
 	 * of them, zeros after */
 	const uint8_t *file_data;
 	uint64_t file_size;
+	/* VM_FILE, for /proc/PID/maps: the file's path (kmalloc'd, owned by
+	 * this VMA), inode number, and the offset of start in the file in
+	 * pages (Linux's vm_pgoff; kept right across splits and moves) */
+	char *file_path;
+	uint64_t file_ino;
+	uint64_t pgoff;
 };
 
 struct mm {
 	uint64_t *pgd;              /* PML4 (direct-map address); fixed */
 	phys_addr_t pgd_phys;
-	struct rwsem mmap_lock;
+	struct rwsem mmap_lock;     /* take it with mmap_read_lock() etc. (mmap_lock.h) */
+	uint64_t mm_lock_seq;       /* bumped (release) by every mmap_write_unlock() */
 	struct list_head vmas;      /* sorted by start, disjoint; under mmap_lock */
 	unsigned nvmas;
 	struct spinlock pt_lock;    /* user PTEs and page-table pages */
@@ -81,6 +89,13 @@ struct mm {
 #define PTE_PROTNONE (1ul << 10)
 /* Shootdowns of more pages than this reload CR3 instead of invlpg each. */
 #define TLB_FLUSH_MAX_PAGES 32
+
+/* How page faults synchronise with mmap/munmap (mm.lock= on the command
+ * line, printed at boot).  global: every fault takes mmap_lock for read,
+ * every writer takes it for write (Linux before 6.4). */
+enum mm_lock_mode { MM_LOCK_GLOBAL };
+extern enum mm_lock_mode mm_lock_mode;
+void mm_init(void); /* boot: parse mm.lock= and say which mode runs */
 
 struct mm *mm_create(void);             /* empty: kernel half only; NULL if out of memory */
 /* fork: a copy of parent (private pages copied, shared ones shared); NULL
@@ -126,13 +141,4 @@ void vma_insert(struct mm *mm, struct vma *v);
 void vma_remove(struct mm *mm, struct vma *v);
 uint64_t vma_find_gap(struct mm *mm, uint64_t len, uint64_t low, uint64_t high); /* top-down; 0 if none */
 
-/* Page tables of user space (mm/pgtable.c), under pt_lock. */
-uint64_t *pte_lookup(struct mm *mm, uint64_t va, bool alloc); /* the PTE slot, NULL if absent / no memory */
-/* Clear PTEs in [start, end), collecting frames to free after the TLB
- * shootdown; returns the number of pages unmapped. */
-void unmap_range(struct mm *mm, uint64_t start, uint64_t end);
-void change_prot_range(struct mm *mm, uint64_t start, uint64_t end, unsigned prot);
-uint64_t prot_to_pte(unsigned prot);
-void pgtable_free_all(struct mm *mm); /* a dead mm: every page and table */
-/* Flush [start, end) of mm from every CPU that may cache it. */
-void flush_tlb_mm_range(struct mm *mm, uint64_t start, uint64_t end);
+#include "mm/pgtable.h"

@@ -4,6 +4,7 @@
  * mm before frames are freed (pgtable.c).  Arguments are checked in the
  * order Linux checks them, so the same bad call fails with the same errno. */
 #include "mm/mm.h"
+#include "mm/mmap_lock.h"
 #include "kernel/errno.h"
 #include "kernel/file.h"
 #include "kernel/proc.h"
@@ -95,7 +96,7 @@ long vm_mmap(struct mm *mm, uint64_t addr, uint64_t len, unsigned prot, unsigned
 	bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
 	if (fixed && (addr & (PAGE_SIZE - 1)))
 		return -EINVAL;
-	down_write(&mm->mmap_lock);
+	mmap_write_lock(mm);
 	long r;
 	if (fixed) {
 		if (addr > USER_TOP - len) {
@@ -138,7 +139,7 @@ long vm_mmap(struct mm *mm, uint64_t addr, uint64_t len, unsigned prot, unsigned
 	vma_insert(mm, v);
 	r = (long)addr;
 out:
-	up_write(&mm->mmap_lock);
+	mmap_write_unlock(mm);
 	if (r > 0 && (flags & MAP_POPULATE))
 		for (uint64_t a = (uint64_t)r; a < (uint64_t)r + len; a += PAGE_SIZE)
 			if (mm_fault(mm, a, (prot & PROT_WRITE) ? FAULT_WRITE : FAULT_READ))
@@ -153,9 +154,9 @@ long vm_munmap(struct mm *mm, uint64_t addr, uint64_t len)
 	len = ALIGN_UP(len, PAGE_SIZE);
 	if (!len)
 		return -EINVAL;
-	down_write(&mm->mmap_lock);
+	mmap_write_lock(mm);
 	long r = do_munmap(mm, addr, addr + len);
-	up_write(&mm->mmap_lock);
+	mmap_write_unlock(mm);
 	return r;
 }
 
@@ -183,7 +184,7 @@ long vm_mprotect(struct mm *mm, uint64_t addr, uint64_t len, unsigned prot)
 		return -ENOMEM;
 	if (end == addr)
 		return 0;
-	down_write(&mm->mmap_lock);
+	mmap_write_lock(mm);
 	long r = -ENOMEM;
 	if (!range_mapped(mm, addr, end))
 		goto out;
@@ -194,7 +195,7 @@ long vm_mprotect(struct mm *mm, uint64_t addr, uint64_t len, unsigned prot)
 	change_prot_range(mm, addr, end, prot);
 	r = 0;
 out:
-	up_write(&mm->mmap_lock);
+	mmap_write_unlock(mm);
 	return r;
 }
 
@@ -205,7 +206,7 @@ void vm_set_brk_base(struct mm *mm, uint64_t base)
 
 long vm_brk(struct mm *mm, uint64_t brk)
 {
-	down_write(&mm->mmap_lock);
+	mmap_write_lock(mm);
 	uint64_t old = mm->brk;
 	uint64_t old_end = ALIGN_UP(old, PAGE_SIZE), new_end = ALIGN_UP(brk, PAGE_SIZE);
 	if (brk < mm->brk_start || brk > USER_TOP)
@@ -229,7 +230,7 @@ long vm_brk(struct mm *mm, uint64_t brk)
 	mm->brk = brk;
 out:
 	brk = mm->brk;
-	up_write(&mm->mmap_lock);
+	mmap_write_unlock(mm);
 	return (long)brk;
 }
 
@@ -249,7 +250,7 @@ long vm_madvise(struct mm *mm, uint64_t addr, uint64_t len, int advice)
 		return -EINVAL;
 	if (end == addr)
 		return 0;
-	down_read(&mm->mmap_lock);
+	mmap_read_lock(mm);
 	long r = range_mapped(mm, addr, end) ? 0 : -ENOMEM;
 	if (advice == MADV_DONTNEED || advice == MADV_FREE) {
 		/* Drop the pages in the mapped parts: the next access sees zeros
@@ -257,7 +258,7 @@ long vm_madvise(struct mm *mm, uint64_t addr, uint64_t len, int advice)
 		for (struct vma *v = vma_find_next(mm, addr); v && v->start < end; v = vma_find_next(mm, v->end))
 			unmap_range(mm, MAX(v->start, addr), MIN(v->end, end));
 	}
-	up_read(&mm->mmap_lock);
+	mmap_read_unlock(mm);
 	return r;
 }
 

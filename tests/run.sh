@@ -240,6 +240,44 @@ for t in $(ls build/user/tests/ 2>/dev/null); do
 		user_boot "user-$t-cpus$cpus" $cpus 0 "init=/tests/$t quiet" '^PASS$'
 	done
 done
+# ---- 5. Linux as the oracle ----
+# Each user/oracle program prints what it observes (return values, errno
+# names, page contents, its own /proc/self/maps lines).  It runs on the host
+# Linux first; then, booted as init on 1, 2 and 4 CPUs, it must print the
+# same lines (the serial log without the kernel's "[time] cpuN: " lines) and
+# end the same way (exit status or signal), and leak no frames.
+oracle_host_status() { # bash's $? -> "exit N" / "signal N"
+	if [ "$1" -gt 128 ]; then echo "signal $(($1 - 128))"; else echo "exit $1"; fi
+}
+for t in $(ls build/user/oracle/ 2>/dev/null); do
+	hout="$OUT/oracle-$t.host.out"
+	if selected "oracle-$t"; then
+		timeout -k 5 120 "build/user/oracle/$t" >"$hout" 2>"$OUT/oracle-$t.host.err" </dev/null
+		hstatus=$(oracle_host_status $?)
+	fi
+	for cpus in 1 2 4; do
+		name="oracle-$t-cpus$cpus"
+		selected "$name" || continue
+		boot "$name" "$cpus" 256M 0 max 180 "init=/oracle/$t quiet"
+		kout="$OUT/$name.out"
+		grep -vE '^\[ *[0-9]+\.[0-9]+\] cpu[0-9]+: ' "$log" >"$kout"
+		kstatus=$(sed -n -e 's/^faultline: init exited with status \([0-9]*\)$/exit \1/p' \
+			-e 's/^faultline: init killed by signal \([0-9]*\)$/signal \1/p' "$log.plain")
+		if [ "$kstatus" = "$hstatus" ] && diff -u "$hout" "$kout" >"$OUT/$name.diff"; then
+			ok "$name: same output as Linux ($(wc -l <"$hout") lines, $hstatus)"
+		else
+			not_ok "$name: same output as Linux (Linux: $hstatus, faultline: ${kstatus:-none})"
+			head -30 "$OUT/$name.diff" | sed 's/^/    # /'
+			tail_log
+		fi
+		read -r before after < <(sed -n 's/^faultline: frames free before init \([0-9]*\), after \([0-9]*\).*/\1 \2/p' "$log.plain")
+		if [ -n "$before" ] && [ "$before" = "$after" ]; then
+			ok "$name: no frames leaked ($before free before and after)"
+		else
+			not_ok "$name: no frames leaked (before ${before:-?}, after ${after:-?})"
+		fi
+	done
+done
 # The shell: run a program with arguments, show a failure's status, exit.
 # (The leading empty line: the firmware or GRUB may swallow the first
 # character typed before the kernel runs.)

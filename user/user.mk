@@ -2,8 +2,12 @@
 #
 # Included by the top Makefile, or standalone: make -f user/user.mk initramfs
 # Every user/*.c becomes $(BUILD)/user/NAME (packed at /bin/NAME, except
-# init.c at /init) and every user/tests/*.c becomes $(BUILD)/user/tests/NAME
-# (packed at /tests/NAME).  The helpers in user/lib/ are linked into all.
+# init.c at /init); every user/tests/*.c becomes $(BUILD)/user/tests/NAME
+# (packed at /tests/NAME: self-checking, print PASS); every user/oracle/*.c
+# becomes $(BUILD)/user/oracle/NAME (packed at /oracle/NAME: print what they
+# observe, compared with the same binary's output on the host Linux); every
+# user/bench/*.c becomes $(BUILD)/user/bench/NAME (/bench/NAME).  The
+# helpers in user/lib/ are linked into all.
 
 BUILD ?= build
 Q ?= @
@@ -16,9 +20,13 @@ USER_LIB_SRC := $(sort $(wildcard user/lib/*.c))
 USER_LIB_HDR := $(sort $(wildcard user/lib/*.h))
 USER_PROG_NAMES := $(sort $(basename $(notdir $(wildcard user/*.c))))
 USER_TEST_NAMES := $(sort $(basename $(notdir $(wildcard user/tests/*.c))))
+USER_ORACLE_NAMES := $(sort $(basename $(notdir $(wildcard user/oracle/*.c))))
+USER_BENCH_NAMES := $(sort $(basename $(notdir $(wildcard user/bench/*.c))))
 USER_PROGS := $(addprefix $(BUILD)/user/,$(USER_PROG_NAMES))
 USER_TESTS := $(addprefix $(BUILD)/user/tests/,$(USER_TEST_NAMES))
-USER_BINS := $(USER_PROGS) $(USER_TESTS)
+USER_ORACLES := $(addprefix $(BUILD)/user/oracle/,$(USER_ORACLE_NAMES))
+USER_BENCHES := $(addprefix $(BUILD)/user/bench/,$(USER_BENCH_NAMES))
+USER_BINS := $(USER_PROGS) $(USER_TESTS) $(USER_ORACLES) $(USER_BENCHES)
 
 INITRAMFS := $(BUILD)/initramfs.cpio
 INITRAMFS_DIR := $(BUILD)/initramfs.d
@@ -36,10 +44,13 @@ $(USER_BINS): $(BUILD)/user/%: user/%.c $(USER_LIB_SRC) $(USER_LIB_HDR) user/use
 # Stage the tree afresh each time (so deleted programs disappear), then pack.
 $(INITRAMFS): $(USER_BINS) user/motd scripts/mkinitramfs.sh user/user.mk
 	@$(if $(Q),echo "  CPIO    $@")
-	$(Q)rm -rf $(INITRAMFS_DIR) && mkdir -p $(INITRAMFS_DIR)/bin $(INITRAMFS_DIR)/tests $(INITRAMFS_DIR)/etc
+	$(Q)rm -rf $(INITRAMFS_DIR) && mkdir -p $(INITRAMFS_DIR)/bin $(INITRAMFS_DIR)/tests $(INITRAMFS_DIR)/etc \
+		$(INITRAMFS_DIR)/oracle $(INITRAMFS_DIR)/bench
 	$(Q)cp $(BUILD)/user/init $(INITRAMFS_DIR)/init
 	$(Q)cp $(filter-out $(BUILD)/user/init,$(USER_PROGS)) $(INITRAMFS_DIR)/bin/
 	$(Q)$(if $(USER_TESTS),cp $(USER_TESTS) $(INITRAMFS_DIR)/tests/)
+	$(Q)$(if $(USER_ORACLES),cp $(USER_ORACLES) $(INITRAMFS_DIR)/oracle/)
+	$(Q)$(if $(USER_BENCHES),cp $(USER_BENCHES) $(INITRAMFS_DIR)/bench/)
 	$(Q)cp user/motd $(INITRAMFS_DIR)/etc/motd
 	$(Q)sh scripts/mkinitramfs.sh $@ $(INITRAMFS_DIR)
 

@@ -1,0 +1,43 @@
+/* mmap_lock.h - taking an mm's mmap_lock, counted (as Linux's
+ * include/linux/mmap_lock.h wraps its rwsem).
+ *
+ * Every user of mmap_lock goes through these, so /proc/mmstat can say how
+ * often it was taken each way, how often a taker had to sleep and for how
+ * long.  mmap_write_unlock() also bumps mm_lock_seq (release): the per-VMA
+ * lock mode reads it to tell whether a writer has been through. */
+#pragma once
+#include "kernel/atomic.h"
+#include "kernel/assert.h"
+#include "mm/mm.h"
+#include "mm/mmstat.h"
+
+static inline void mmap_read_lock(struct mm *mm)
+{
+	uint64_t waited = down_read(&mm->mmap_lock);
+	mmstat_inc(MMSTAT_MMAP_READ_LOCK);
+	if (waited) {
+		mmstat_inc(MMSTAT_MMAP_READ_WAIT);
+		mmstat_add(MMSTAT_MMAP_WAIT_CYCLES, waited);
+	}
+}
+
+static inline void mmap_read_unlock(struct mm *mm) { up_read(&mm->mmap_lock); }
+
+static inline void mmap_write_lock(struct mm *mm)
+{
+	uint64_t waited = down_write(&mm->mmap_lock);
+	mmstat_inc(MMSTAT_MMAP_WRITE_LOCK);
+	if (waited) {
+		mmstat_inc(MMSTAT_MMAP_WRITE_WAIT);
+		mmstat_add(MMSTAT_MMAP_WAIT_CYCLES, waited);
+	}
+}
+
+static inline void mmap_write_unlock(struct mm *mm)
+{
+	smp_store_release(&mm->mm_lock_seq, mm->mm_lock_seq + 1);
+	up_write(&mm->mmap_lock);
+}
+
+static inline void mmap_assert_write_locked(struct mm *mm) { BUG_ON(!rwsem_write_held(&mm->mmap_lock)); }
+static inline void mmap_assert_locked(struct mm *mm) { BUG_ON(!rwsem_locked(&mm->mmap_lock)); }

@@ -1,0 +1,49 @@
+/* mmstat.c - the per-CPU memory-manager counters (see mmstat.h). */
+#include "mm/mmstat.h"
+#include "kernel/atomic.h"
+#include "kernel/percpu.h"
+
+const char *const mmstat_names[MMSTAT_NR] = {
+	[MMSTAT_FAULT] = "fault",
+	[MMSTAT_FAULT_GLOBAL] = "fault_global",
+	[MMSTAT_FAULT_ANON] = "fault_anon",
+	[MMSTAT_FAULT_FILE] = "fault_file",
+	[MMSTAT_FAULT_RACE] = "fault_race_lost",
+	[MMSTAT_FAULT_SPURIOUS] = "fault_spurious",
+	[MMSTAT_FAULT_SEGV_MAPERR] = "fault_segv_maperr",
+	[MMSTAT_FAULT_SEGV_ACCERR] = "fault_segv_accerr",
+	[MMSTAT_FAULT_OOM] = "fault_oom",
+	[MMSTAT_MMAP_READ_LOCK] = "mmap_lock_read",
+	[MMSTAT_MMAP_WRITE_LOCK] = "mmap_lock_write",
+	[MMSTAT_MMAP_READ_WAIT] = "mmap_lock_read_wait",
+	[MMSTAT_MMAP_WRITE_WAIT] = "mmap_lock_write_wait",
+	[MMSTAT_MMAP_WAIT_CYCLES] = "mmap_lock_wait_cycles",
+	[MMSTAT_TLB_SHOOTDOWN_SENT] = "tlb_shootdown_sent",
+	[MMSTAT_TLB_IPI_SENT] = "tlb_ipi_sent",
+	[MMSTAT_TLB_IPI_RECEIVED] = "tlb_ipi_received",
+	[MMSTAT_TLB_FLUSH_PAGE] = "tlb_flush_page",
+	[MMSTAT_TLB_FLUSH_FULL] = "tlb_flush_full",
+	[MMSTAT_PAGE_ZEROED] = "page_zeroed",
+	[MMSTAT_PT_PAGE_ALLOC] = "pt_page_alloc",
+	[MMSTAT_PT_PAGE_FREE] = "pt_page_free",
+	[MMSTAT_VMA_ALLOC] = "vma_alloc",
+	[MMSTAT_VMA_FREE] = "vma_free",
+	[MMSTAT_VMA_MERGE] = "vma_merge",
+	[MMSTAT_VMA_SPLIT] = "vma_split",
+	[MMSTAT_OOM_KILL] = "oom_kill",
+};
+
+/* One cache line of counters per CPU and item row: slot[cpu].v[item]. */
+static struct {
+	uint64_t v[MMSTAT_NR];
+} __aligned(64) slot[MAX_CPUS];
+
+void mmstat_add(enum mmstat_item item, uint64_t n) { fetch_add_relaxed(&slot[cpu_id()].v[item], n); }
+
+uint64_t mmstat_read(enum mmstat_item item)
+{
+	uint64_t s = 0;
+	for (unsigned i = 0; i < MAX_CPUS; i++)
+		s += load_relaxed(&slot[i].v[item]);
+	return s;
+}

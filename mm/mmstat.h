@@ -1,0 +1,48 @@
+/* mmstat.h - memory-manager event counters, per CPU, summed on read
+ * (/proc/mmstat).
+ *
+ * Each CPU adds to its own slot of each counter (no shared cache lines on
+ * the fault path); a reader sums the slots, so a sum taken while counters
+ * move is a snapshot of no single instant - fine for statistics.  The
+ * names in mmstat_names[] are the /proc/mmstat keys, in enum order. */
+#pragma once
+#include "kernel/types.h"
+
+enum mmstat_item {
+	MMSTAT_FAULT,              /* user page faults handled (any outcome) */
+	MMSTAT_FAULT_GLOBAL,       /* ... resolved on the mm.lock=global path (mmap_lock read) */
+	MMSTAT_FAULT_ANON,         /* ... that installed a zeroed page */
+	MMSTAT_FAULT_FILE,         /* ... that installed a copy of file bytes */
+	MMSTAT_FAULT_RACE,         /* ... that found the PTE installed by another CPU (spare page freed) */
+	MMSTAT_FAULT_SPURIOUS,     /* ... on a present PTE (stale TLB entry after a rights upgrade) */
+	MMSTAT_FAULT_SEGV_MAPERR,  /* ... outside any VMA */
+	MMSTAT_FAULT_SEGV_ACCERR,  /* ... the VMA does not allow the access */
+	MMSTAT_FAULT_OOM,          /* ... out of memory */
+	MMSTAT_MMAP_READ_LOCK,     /* mmap_lock read acquisitions */
+	MMSTAT_MMAP_WRITE_LOCK,    /* mmap_lock write acquisitions */
+	MMSTAT_MMAP_READ_WAIT,     /* read acquisitions that had to sleep */
+	MMSTAT_MMAP_WRITE_WAIT,    /* write acquisitions that had to sleep */
+	MMSTAT_MMAP_WAIT_CYCLES,   /* TSC cycles slept for mmap_lock, both kinds */
+	MMSTAT_TLB_SHOOTDOWN_SENT, /* shootdown rounds that sent IPIs */
+	MMSTAT_TLB_IPI_SENT,       /* IPIs sent for shootdowns (one per target CPU) */
+	MMSTAT_TLB_IPI_RECEIVED,   /* shootdown IPIs handled */
+	MMSTAT_TLB_FLUSH_PAGE,     /* single-page invlpg flushes (local and remote) */
+	MMSTAT_TLB_FLUSH_FULL,     /* full flushes (CR3 reload) */
+	MMSTAT_PAGE_ZEROED,        /* pages zeroed for user memory and page tables */
+	MMSTAT_PT_PAGE_ALLOC,      /* page-table pages allocated */
+	MMSTAT_PT_PAGE_FREE,       /* page-table pages freed (emptied by munmap, or at exit) */
+	MMSTAT_VMA_ALLOC,          /* VMAs created */
+	MMSTAT_VMA_FREE,           /* VMAs freed */
+	MMSTAT_VMA_MERGE,          /* VMAs merged into a neighbour (mmap, mprotect, mremap, brk) */
+	MMSTAT_VMA_SPLIT,          /* VMAs split (munmap, mprotect, mremap) */
+	MMSTAT_OOM_KILL,           /* processes killed for running out of memory in a fault */
+	MMSTAT_NR
+};
+
+extern const char *const mmstat_names[MMSTAT_NR];
+
+/* Add n to item on this CPU.  Any context (IRQs on or off). */
+void mmstat_add(enum mmstat_item item, uint64_t n);
+static inline void mmstat_inc(enum mmstat_item item) { mmstat_add(item, 1); }
+/* The sum over every CPU. */
+uint64_t mmstat_read(enum mmstat_item item);
