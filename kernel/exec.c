@@ -153,8 +153,11 @@ static long build_stack(struct mm *mm, uint64_t stack_top, struct exec_args *a, 
 	return r ? r : (long)sp;
 }
 
-/* Map the program's segments into mm; the load bias in *bias. */
-static int load_segments(struct mm *mm, const uint8_t *data, const struct elf_image *img, uint64_t *bias)
+/* Map the program's segments into mm; the load bias in *bias.  Each is a
+ * private mapping of the file whose bytes end at the segment's file size
+ * (the rest of its memory, the .bss, reads as zeros). */
+static int load_segments(struct mm *mm, const char *path, const uint8_t *data, const struct elf_image *img,
+			 uint64_t *bias)
 {
 	*bias = img->pie ? PIE_BASE - img->min_vaddr : 0;
 	for (unsigned i = 0; i < img->nseg; i++) {
@@ -162,8 +165,10 @@ static int load_segments(struct mm *mm, const uint8_t *data, const struct elf_im
 		uint64_t va = s->vaddr + *bias;
 		uint64_t pgoff = va & (PAGE_SIZE - 1);
 		uint64_t start = va - pgoff, end = ALIGN_UP(va + s->memsz, PAGE_SIZE);
-		long r = vm_mmap(mm, start, end - start, s->prot, MAP_PRIVATE | MAP_FIXED, data + s->offset - pgoff,
-				 s->filesz + pgoff);
+		struct vm_file vf = { .data = data, .size = s->offset + s->filesz,
+				      .pgoff = (s->offset - pgoff) >> PAGE_SHIFT, .path = path,
+				      .readable = true, .can_mmap = true };
+		long r = vm_mmap(mm, start, end - start, s->prot, MAP_PRIVATE | MAP_FIXED, &vf);
 		if (r < 0)
 			return (int)r;
 	}
@@ -187,14 +192,16 @@ static int exec_build(const char *path, struct exec_args *a, struct mm **mmp, ui
 	if (!mm)
 		return -ENOMEM;
 	uint64_t bias;
-	r = load_segments(mm, data, &img, &bias);
+	r = load_segments(mm, path, data, &img, &bias);
 	if (!r) {
 		vm_set_brk_base(mm, ALIGN_UP(img.max_vaddr + bias, PAGE_SIZE));
 		mm->mmap_base = MMAP_BASE;
 		mm->stack_top = USER_TOP;
 		long m = vm_mmap(mm, USER_TOP - STACK_SIZE, STACK_SIZE, (unsigned)img.stack_prot,
-				 MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_GROWSDOWN, NULL, 0);
+				 MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_GROWSDOWN, NULL);
 		r = m < 0 ? (int)m : 0;
+		if (!r)
+			vm_mark_stack(mm, USER_TOP - 1);
 	}
 	long s = r ? 0 : build_stack(mm, USER_TOP, a, path, &img, bias);
 	if (r || s < 0) {

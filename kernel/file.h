@@ -45,6 +45,7 @@ struct kstat {
 };
 
 struct file;
+struct vm_file;
 struct file_ops {
 	long (*read)(struct file *f, char __user *buf, size_t n);
 	long (*write)(struct file *f, const char __user *buf, size_t n);
@@ -53,6 +54,9 @@ struct file_ops {
 	long (*getdents64)(struct file *f, char __user *buf, size_t n); /* NULL: -ENOTDIR */
 	void (*stat)(struct file *f, struct kstat *st);
 	void (*release)(struct file *f); /* last reference dropped */
+	/* mmap: describe the bytes to map (vf->data, size, path, ino); NULL:
+	 * the file cannot be mapped (-ENODEV) */
+	void (*mmap)(struct file *f, struct vm_file *vf);
 };
 
 struct file {

@@ -9,6 +9,7 @@
  * A directory's position is the index of the next entry: 0 ".", 1 "..",
  * then the children in archive order (cpio_list_dir). */
 #include "kernel/file_internal.h"
+#include "mm/mm.h"
 #include "kernel/errno.h"
 #include "kernel/string.h"
 
@@ -121,7 +122,18 @@ static long reg_ioctl(struct file *f, unsigned cmd, uint64_t arg)
 	return put_user(n, (int __user *)arg);
 }
 
+/* mmap: the archive's bytes stay put for the kernel's lifetime, so a
+ * mapping may point at them directly. */
+static void reg_mmap(struct file *f, struct vm_file *vf)
+{
+	vf->data = f->data;
+	vf->size = f->size;
+	vf->path = f->path;
+	vf->ino = f->ino;
+}
+
 static const struct file_ops reg_ops = {
+    .mmap = reg_mmap,
     .read = reg_read,
     .lseek = reg_lseek,
     .ioctl = reg_ioctl,

@@ -16,6 +16,7 @@
 #include "kernel/errno.h"
 #include "kernel/string.h"
 #include "mm/frame.h"
+#include "mm/shmem.h"
 
 static bool access_ok(const struct vma *v, unsigned access)
 {
@@ -55,7 +56,18 @@ int mm_fault(struct mm *mm, uint64_t addr, unsigned access)
 		goto out;
 	}
 	uint64_t va = ALIGN_DOWN(addr, PAGE_SIZE);
-	void *page = fill_page(v, va);
+	void *page;
+	if (v->shm) { /* the shared object's page, its mapcount already raised for us */
+		phys_addr_t pa;
+		r = shmem_page(v->shm, v->pgoff + ((va - v->start) >> PAGE_SHIFT), &pa);
+		if (r) {
+			r = r == -ERANGE ? -EFAULT : r;
+			goto out;
+		}
+		page = phys_to_virt(pa);
+	} else {
+		page = fill_page(v, va);
+	}
 	if (!page) {
 		r = -ENOMEM;
 		goto out;
@@ -69,13 +81,16 @@ int mm_fault(struct mm *mm, uint64_t addr, unsigned access)
 		 * gave more rights): the PTE is right, the access is retried. */
 		pte = NULL;
 	} else {
-		phys_to_page(virt_to_phys(page))->mapcount = 1;
+		if (!v->shm)
+			phys_to_page(virt_to_phys(page))->mapcount = 1;
 		*pte = virt_to_phys(page) | prot_to_pte(v->prot);
 		fetch_add_relaxed(&mm->rss_pages, 1);
 		page = NULL;
 	}
 	spin_unlock(&mm->pt_lock);
-	if (page)
+	if (page && v->shm)
+		shmem_page_put(virt_to_phys(page)); /* lost the race: drop our reference */
+	else if (page)
 		page_free(page, 0);
 out:
 	mmap_read_unlock(mm);

@@ -68,17 +68,16 @@ struct mm *mm_copy(struct mm *parent)
 	child->mmap_base = parent->mmap_base;
 	child->stack_top = parent->stack_top;
 	int r = 0;
-	struct list_head *pos;
-	list_for_each(pos, &parent->vmas) {
-		const struct vma *v = list_entry(pos, struct vma, node);
-		struct vma *n = kzalloc(sizeof(*n));
+	for (struct vma *v = vma_find_next(parent, 0); v; v = vma_next(parent, v)) {
+		struct vma *n = vma_dup(v);
 		if (!n) {
 			r = -ENOMEM;
 			break;
 		}
-		*n = *v;
-		list_init(&n->node);
-		vma_insert(child, n);
+		if ((r = vma_insert(child, n))) {
+			vma_free(n);
+			break;
+		}
 		if ((r = copy_vma_pages(parent, child, v)))
 			break;
 	}

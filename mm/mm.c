@@ -50,13 +50,8 @@ void mm_put(struct mm *mm)
 	if (!mm || fetch_sub(&mm->users, 1) != 1)
 		return;
 	BUG_ON(mm->cpus.bits); /* nobody may still run on it */
-	struct list_head *pos, *n;
-	list_for_each_safe(pos, n, &mm->vmas) {
-		struct vma *v = list_entry(pos, struct vma, node);
-		list_del(&v->node);
-		kfree(v);
-	}
-	pgtable_free_all(mm);
+	pgtable_free_all(mm); /* before the VMAs: shared objects' pages drop their PTE refs first */
+	vma_destroy_all(mm);
 	page_free(mm->pgd, 0);
 	kfree(mm);
 }

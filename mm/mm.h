@@ -48,6 +48,9 @@
 #define VM_HEAP 0x4     /* the brk area */
 #define VM_FILE 0x8     /* private copy-on-fault of a file's bytes */
 #define VM_GROWSDOWN 0x10 /* MAP_GROWSDOWN (accepted; the stack does not grow yet) */
+#define VM_NOWRITE 0x20   /* may never become writable (MAP_SHARED of a read-only file) */
+
+struct shmem;
 
 struct vma {
 	uint64_t start, end;   /* [start, end), page aligned */
@@ -65,6 +68,22 @@ struct vma {
 	char *file_path;
 	uint64_t file_ino;
 	uint64_t pgoff;
+	/* VM_SHARED anonymous memory: the object holding its pages (shmem.h);
+	 * page i of the VMA is the object's page pgoff + i */
+	struct shmem *shm;
+};
+
+/* What vm_mmap maps from a file: its bytes (size of them), where it is in
+ * the file (pgoff, in pages), and its name for /proc/PID/maps. */
+struct vm_file {
+	const uint8_t *data;
+	uint64_t size;
+	uint64_t pgoff;
+	const char *path;
+	uint64_t ino;
+	bool readable; /* opened for reading (any file mapping needs it) */
+	bool writable; /* opened for writing (MAP_SHARED + PROT_WRITE needs it) */
+	bool can_mmap; /* the file supports mmap at all (else -ENODEV) */
 };
 
 struct mm {
@@ -120,10 +139,8 @@ int mm_shared_page(struct mm *mm, uint64_t addr, phys_addr_t *pa);
 
 /* The system calls' work, for an mm (all take mmap_lock themselves).
  * Return values as the syscalls: an address or -errno. */
-/* file_data: the bytes the mapping starts with (file_size of them, the
- * rest reads as zeros), or NULL for anonymous memory. */
-long vm_mmap(struct mm *mm, uint64_t addr, uint64_t len, unsigned prot, unsigned flags, const uint8_t *file_data,
-	     uint64_t file_size);
+/* file: what to map (NULL: anonymous memory). */
+long vm_mmap(struct mm *mm, uint64_t addr, uint64_t len, unsigned prot, unsigned flags, const struct vm_file *file);
 /* Copy n bytes into mm at addr (faulting pages in): exec builds a new
  * program's stack with it.  0 or -EFAULT/-ENOMEM. */
 int mm_write(struct mm *mm, uint64_t addr, const void *src, size_t n);
@@ -131,14 +148,31 @@ long vm_munmap(struct mm *mm, uint64_t addr, uint64_t len);
 long vm_mprotect(struct mm *mm, uint64_t addr, uint64_t len, unsigned prot);
 long vm_brk(struct mm *mm, uint64_t brk);
 long vm_madvise(struct mm *mm, uint64_t addr, uint64_t len, int advice);
+long vm_mremap(struct mm *mm, uint64_t addr, uint64_t old_len, uint64_t new_len, unsigned flags, uint64_t new_addr);
 /* exec: the stack VMA and brk base. */
 void vm_set_brk_base(struct mm *mm, uint64_t base);
+void vm_mark_stack(struct mm *mm, uint64_t addr); /* the VMA at addr is the initial stack */
 
-/* VMA set (mm/vma.c), under mmap_lock. */
+/* VMA set (mm/vma.c): lookups under mmap_lock, changes under it for write. */
 struct vma *vma_find(struct mm *mm, uint64_t addr);        /* the VMA containing addr, or NULL */
 struct vma *vma_find_next(struct mm *mm, uint64_t addr);   /* the first VMA with end > addr */
-void vma_insert(struct mm *mm, struct vma *v);
+struct vma *vma_find_prev(struct mm *mm, uint64_t addr);   /* the last VMA with start < addr */
+struct vma *vma_next(struct mm *mm, struct vma *v);        /* neighbours in address order, or NULL */
+struct vma *vma_prev(struct mm *mm, struct vma *v);
+int vma_insert(struct mm *mm, struct vma *v);              /* 0 or -ENOMEM; must not overlap */
 void vma_remove(struct mm *mm, struct vma *v);
+int vma_set_range(struct mm *mm, struct vma *v, uint64_t start, uint64_t end); /* 0 or -ENOMEM */
 uint64_t vma_find_gap(struct mm *mm, uint64_t len, uint64_t low, uint64_t high); /* top-down; 0 if none */
+void vma_destroy_all(struct mm *mm);                       /* a dead mm: free every VMA */
+/* VMA objects (mm/vma.c). */
+struct vma *vma_new(uint64_t start, uint64_t end, unsigned prot, unsigned flags); /* NULL: no memory */
+struct vma *vma_dup(const struct vma *v);                  /* a copy, not in any set */
+void vma_free(struct vma *v);                              /* through the retire hook */
+/* Split v at addr (start < addr < end): v keeps [start, addr), the new VMA
+ * (returned, inserted) gets [addr, end).  NULL when out of memory. */
+struct vma *vma_split(struct mm *mm, struct vma *v, uint64_t addr);
+/* Merge v with its neighbours where Linux would; returns the VMA now
+ * holding v's range. */
+struct vma *vma_merge_neighbours(struct mm *mm, struct vma *v);
 
 #include "mm/pgtable.h"

@@ -1,150 +1,89 @@
-/* mmap.c - changing an address space: mmap, munmap, mprotect, brk,
- * madvise.  Every change holds mmap_lock for write; page-table entries are
- * cleared or changed under pt_lock and shot down from the CPUs running the
- * mm before frames are freed (pgtable.c).  Arguments are checked in the
- * order Linux checks them, so the same bad call fails with the same errno. */
+/* mmap.c - mmap, munmap and brk: creating and removing mappings, and
+ * choosing where a new one goes (get_unmapped_area).
+ *
+ * Every change holds mmap_lock for write.  Arguments are checked in the
+ * order Linux's do_mmap() / __do_munmap() / brk() check them, so the same
+ * bad call fails with the same errno (user/oracle/mm_* compare with Linux).
+ * Removing memory: the VMAs leave the set first, then their PTEs are
+ * cleared, page tables no VMA needs any more are unlinked, one TLB
+ * shootdown covers it all (mmu_gather), and only then are frames, page
+ * tables and VMAs freed (the last two through the retire hook). */
 #include "mm/mm.h"
-#include "mm/mmap_lock.h"
+#include "mm/mmap_internal.h"
 #include "kernel/errno.h"
 #include "kernel/file.h"
 #include "kernel/proc.h"
 #include "kernel/string.h"
 #include "kernel/syscall.h"
-#include "mm/slab.h"
+#include "mm/mmap_lock.h"
+#include "mm/shmem.h"
 
-#define MMAP_MIN_ADDR 0x10000ul /* vm.mmap_min_addr: the lowest address mmap hands out */
-#define MADV_NORMAL 0
-#define MADV_RANDOM 1
-#define MADV_SEQUENTIAL 2
-#define MADV_WILLNEED 3
-#define MADV_DONTNEED 4
-#define MADV_FREE 8
-
-static struct vma *vma_new(uint64_t start, uint64_t end, unsigned prot, unsigned flags)
-{
-	struct vma *v = kzalloc(sizeof(*v));
-	if (v) {
-		v->start = start;
-		v->end = end;
-		v->prot = prot;
-		v->flags = flags;
-		list_init(&v->node);
-	}
-	return v;
-}
-
-/* Split v at addr (start < addr < end): v keeps [start, addr), the new VMA
- * (returned, inserted) gets [addr, end).  NULL when out of memory. */
-static struct vma *vma_split(struct mm *mm, struct vma *v, uint64_t addr)
-{
-	struct vma *n = vma_new(addr, v->end, v->prot, v->flags);
-	if (!n)
-		return NULL;
-	uint64_t off = addr - v->start;
-	if (v->flags & VM_FILE) {
-		n->file_data = v->file_data + off;
-		n->file_size = v->file_size > off ? v->file_size - off : 0;
-	}
-	v->end = addr;
-	vma_insert(mm, n);
-	return n;
-}
-
-/* Make [start, end) a union of whole VMAs (splitting at both ends). */
-static int split_range(struct mm *mm, uint64_t start, uint64_t end)
-{
-	struct vma *v = vma_find(mm, start);
-	if (v && v->start < start && !vma_split(mm, v, start))
-		return -ENOMEM;
-	v = vma_find(mm, end - 1);
-	if (v && v->end > end && !vma_split(mm, v, end))
-		return -ENOMEM;
-	return 0;
-}
-
-/* Remove every mapping in [start, end); mmap_lock held for write. */
-static int do_munmap(struct mm *mm, uint64_t start, uint64_t end)
-{
-	int r = split_range(mm, start, end);
-	if (r)
-		return r;
-	struct vma *v = vma_find_next(mm, start);
-	while (v && v->start < end) {
-		struct vma *next = v->node.next == &mm->vmas ? NULL : list_entry(v->node.next, struct vma, node);
-		vma_remove(mm, v);
-		kfree(v);
-		v = next;
-	}
-	unmap_range(mm, start, end);
-	return 0;
-}
-
+/* Is [start, end) free of VMAs? */
 static bool range_free(struct mm *mm, uint64_t start, uint64_t end)
 {
 	struct vma *v = vma_find_next(mm, start);
 	return !v || v->start >= end;
 }
 
-long vm_mmap(struct mm *mm, uint64_t addr, uint64_t len, unsigned prot, unsigned flags, const uint8_t *file_data,
-	     uint64_t file_size)
+long get_unmapped_area(struct mm *mm, uint64_t addr, uint64_t len, unsigned flags)
 {
-	if (!len)
-		return -EINVAL;
-	len = ALIGN_UP(len, PAGE_SIZE);
-	if (!len || len > USER_TOP)
+	if (len > USER_TOP - MMAP_MIN_ADDR)
 		return -ENOMEM;
-	bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
-	if (fixed && (addr & (PAGE_SIZE - 1)))
-		return -EINVAL;
-	mmap_write_lock(mm);
-	long r;
-	if (fixed) {
-		if (addr > USER_TOP - len) {
-			r = -ENOMEM;
-			goto out;
-		}
-		if (addr < MMAP_MIN_ADDR) {
-			r = -EPERM;
-			goto out;
-		}
-		if ((flags & MAP_FIXED_NOREPLACE) && !(flags & MAP_FIXED) && !range_free(mm, addr, addr + len)) {
-			r = -EEXIST;
-			goto out;
-		}
-	} else {
-		uint64_t hint = ALIGN_UP(addr, PAGE_SIZE);
-		if (hint && hint >= MMAP_MIN_ADDR && hint <= USER_TOP - len && range_free(mm, hint, hint + len))
-			addr = hint;
-		else if (!(addr = vma_find_gap(mm, len, MMAP_MIN_ADDR, mm->mmap_base ? mm->mmap_base : USER_TOP))) {
-			r = -ENOMEM;
-			goto out;
-		}
+	if (flags & MAP_FIXED) {
+		if (addr > USER_TOP - len)
+			return -ENOMEM;
+		if (addr & (PAGE_SIZE - 1))
+			return -EINVAL;
+		if (addr < MMAP_MIN_ADDR)
+			return -EPERM; /* security_mmap_addr() without CAP_SYS_RAWIO */
+		return (long)addr;
 	}
-	unsigned vflags = (flags & MAP_TYPE) == MAP_SHARED ? VM_SHARED : 0;
-	if (file_data)
-		vflags |= VM_FILE;
-	if (flags & MAP_GROWSDOWN)
-		vflags |= VM_STACK;
-	struct vma *v = vma_new(addr, addr + len, prot, vflags);
-	if (!v) {
-		r = -ENOMEM;
-		goto out;
+	if (addr) { /* a hint: taken when the range is free */
+		addr = ALIGN_UP(addr, PAGE_SIZE);
+		if (addr && addr <= USER_TOP - len && addr >= MMAP_MIN_ADDR && range_free(mm, addr, addr + len))
+			return (long)addr;
 	}
-	v->file_data = file_data;
-	v->file_size = file_size;
-	if (fixed && (r = do_munmap(mm, addr, addr + len))) {
-		kfree(v);
-		goto out;
+	uint64_t a = vma_find_gap(mm, len, MMAP_MIN_ADDR, mm->mmap_base ? mm->mmap_base : USER_TOP);
+	return a ? (long)a : -ENOMEM;
+}
+
+/* ---- removing ---- */
+
+int do_munmap(struct mm *mm, uint64_t start, uint64_t end)
+{
+	mmap_assert_write_locked(mm);
+	struct vma *v = vma_find_next(mm, start);
+	if (!v || v->start >= end)
+		return 0;
+	/* Split at both ends first: the only steps that can fail. */
+	if (v->start < start) {
+		if (mm->nvmas >= MAX_MAP_COUNT)
+			return -ENOMEM;
+		if (!(v = vma_split(mm, v, start)))
+			return -ENOMEM;
 	}
-	vma_insert(mm, v);
-	r = (long)addr;
-out:
-	mmap_write_unlock(mm);
-	if (r > 0 && (flags & MAP_POPULATE))
-		for (uint64_t a = (uint64_t)r; a < (uint64_t)r + len; a += PAGE_SIZE)
-			if (mm_fault(mm, a, (prot & PROT_WRITE) ? FAULT_WRITE : FAULT_READ))
-				break;
-	return r;
+	struct vma *last = vma_find(mm, end - 1);
+	if (last && last->end > end && !vma_split(mm, last, end))
+		return -ENOMEM;
+	struct vma *prev = vma_prev(mm, v);
+	struct mmu_gather tlb;
+	tlb_gather_init(&tlb, mm);
+	LIST_HEAD(gone);
+	while (v && v->start < end) {
+		struct vma *next = vma_next(mm, v);
+		vma_remove(mm, v);
+		list_add_tail(&v->node, &gone);
+		zap_range(&tlb, v->start, v->end);
+		v = next;
+	}
+	free_pgtables(&tlb, start, end, prev ? prev->end : 0, v ? v->start : USER_TOP);
+	tlb_finish(&tlb); /* the shootdown; frames and tables freed after it */
+	struct list_head *pos, *n;
+	list_for_each_safe(pos, n, &gone) {
+		list_del(pos);
+		vma_free(list_entry(pos, struct vma, node));
+	}
+	return 0;
 }
 
 long vm_munmap(struct mm *mm, uint64_t addr, uint64_t len)
@@ -160,106 +99,164 @@ long vm_munmap(struct mm *mm, uint64_t addr, uint64_t len)
 	return r;
 }
 
-/* Is [start, end) covered by VMAs without holes? */
-static bool range_mapped(struct mm *mm, uint64_t start, uint64_t end)
+/* ---- creating ---- */
+
+/* The checks Linux's do_mmap makes of a file (after the address is chosen). */
+static long file_map_check(const struct vm_file *file, unsigned vflags)
 {
-	uint64_t a = start;
-	for (struct vma *v = vma_find(mm, a); v && a < end; v = vma_find(mm, a)) {
-		a = v->end;
-	}
-	return a >= end;
+	if (!file->readable)
+		return -EACCES;
+	if (!file->can_mmap)
+		return -ENODEV;
+	if (vflags & VM_GROWSDOWN)
+		return -EINVAL;
+	return 0;
 }
 
-long vm_mprotect(struct mm *mm, uint64_t addr, uint64_t len, unsigned prot)
+long vm_mmap(struct mm *mm, uint64_t addr, uint64_t len, unsigned prot, unsigned flags, const struct vm_file *file)
 {
-	if (addr & (PAGE_SIZE - 1))
+	if (flags & MAP_FIXED_NOREPLACE)
+		flags |= MAP_FIXED;
+	if (!len)
 		return -EINVAL;
-	if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | 0x01000000 /* GROWSDOWN */ | 0x02000000 /* GROWSUP */))
-		return -EINVAL;
-	prot &= PROT_READ | PROT_WRITE | PROT_EXEC;
-	if (len > USER_TOP)
+	if (!(flags & MAP_FIXED) && addr && addr < MMAP_MIN_ADDR)
+		addr = MMAP_MIN_ADDR; /* round_hint_to_min() */
+	len = ALIGN_UP(len, PAGE_SIZE);
+	if (!len)
 		return -ENOMEM;
-	uint64_t end = addr + ALIGN_UP(len, PAGE_SIZE);
-	if (end < addr)
-		return -ENOMEM;
-	if (end == addr)
-		return 0;
+	uint64_t pgoff = file ? file->pgoff : 0;
+	if (pgoff + (len >> PAGE_SHIFT) < pgoff)
+		return -EOVERFLOW;
 	mmap_write_lock(mm);
 	long r = -ENOMEM;
-	if (!range_mapped(mm, addr, end))
+	if (mm->nvmas > MAX_MAP_COUNT)
 		goto out;
-	if ((r = split_range(mm, addr, end)))
+	if ((r = get_unmapped_area(mm, addr, len, flags)) < 0)
 		goto out;
-	for (struct vma *v = vma_find(mm, addr); v && v->start < end; v = vma_find(mm, v->end))
-		v->prot = prot;
-	change_prot_range(mm, addr, end, prot);
-	r = 0;
+	addr = (uint64_t)r;
+	if ((flags & MAP_FIXED_NOREPLACE) && !range_free(mm, addr, addr + len)) {
+		r = -EEXIST;
+		goto out;
+	}
+	unsigned vflags = 0;
+	if (flags & MAP_GROWSDOWN)
+		vflags |= VM_GROWSDOWN;
+	switch (flags & MAP_TYPE) {
+	case MAP_SHARED:
+	case MAP_SHARED_VALIDATE:
+		if ((flags & MAP_TYPE) == MAP_SHARED_VALIDATE && (flags & ~LEGACY_MAP_MASK)) {
+			r = -EOPNOTSUPP;
+			goto out;
+		}
+		if (file && (prot & PROT_WRITE) && !file->writable) {
+			r = -EACCES;
+			goto out;
+		}
+		vflags |= VM_SHARED;
+		if (file && !file->writable)
+			vflags |= VM_NOWRITE;
+		if (!file) {
+			if (vflags & VM_GROWSDOWN) {
+				r = -EINVAL;
+				goto out;
+			}
+			break;
+		}
+		__attribute__((fallthrough)); /* a file needs what a private mapping needs */
+	case MAP_PRIVATE:
+		if (file && (r = file_map_check(file, vflags)))
+			goto out;
+		break;
+	default:
+		r = -EINVAL;
+		goto out;
+	}
+	r = -ENOMEM;
+	struct vma *v = vma_new(addr, addr + len, prot, vflags);
+	if (!v)
+		goto out;
+	if (file) {
+		/* A shared mapping of a read-only initramfs file can never be
+		 * written: a private copy of the bytes is indistinguishable. */
+		uint64_t off = pgoff << PAGE_SHIFT;
+		v->flags |= VM_FILE;
+		v->pgoff = pgoff;
+		v->file_data = file->data + MIN(off, file->size);
+		v->file_size = file->size > off ? file->size - off : 0;
+		v->file_ino = file->ino;
+		if (file->path && !(v->file_path = kstrdup(file->path)))
+			goto fail;
+	} else if (vflags & VM_SHARED) {
+		v->pgoff = 0;
+		if (!(v->shm = shmem_create(len >> PAGE_SHIFT)))
+			goto fail;
+	}
+	if ((flags & MAP_FIXED) && (r = do_munmap(mm, addr, addr + len)))
+		goto fail;
+	if ((r = vma_insert(mm, v)))
+		goto fail;
+	vma_merge_neighbours(mm, v);
+	r = (long)addr;
+	goto out;
+fail:
+	vma_free(v);
 out:
 	mmap_write_unlock(mm);
+	if (r >= 0 && (flags & MAP_POPULATE) && (prot & (PROT_READ | PROT_WRITE | PROT_EXEC)))
+		for (uint64_t a = (uint64_t)r; a < (uint64_t)r + len; a += PAGE_SIZE)
+			if (mm_fault(mm, a, (prot & PROT_WRITE) ? FAULT_WRITE : FAULT_READ))
+				break;
 	return r;
 }
 
-void vm_set_brk_base(struct mm *mm, uint64_t base)
+void vm_mark_stack(struct mm *mm, uint64_t addr)
 {
-	mm->brk_start = mm->brk = base;
+	mmap_write_lock(mm);
+	struct vma *v = vma_find(mm, addr);
+	if (v)
+		v->flags |= VM_STACK;
+	mmap_write_unlock(mm);
 }
+
+/* ---- brk ---- */
+
+void vm_set_brk_base(struct mm *mm, uint64_t base) { mm->brk_start = mm->brk = base; }
 
 long vm_brk(struct mm *mm, uint64_t brk)
 {
 	mmap_write_lock(mm);
-	uint64_t old = mm->brk;
-	uint64_t old_end = ALIGN_UP(old, PAGE_SIZE), new_end = ALIGN_UP(brk, PAGE_SIZE);
+	uint64_t old_end = ALIGN_UP(mm->brk, PAGE_SIZE), new_end = ALIGN_UP(brk, PAGE_SIZE);
 	if (brk < mm->brk_start || brk > USER_TOP)
 		goto out;
-	if (new_end < old_end) {
-		if (do_munmap(mm, new_end, old_end))
+	if (new_end == old_end) {
+		mm->brk = brk;
+	} else if (brk <= mm->brk) { /* shrink */
+		if (do_munmap(mm, new_end, old_end) == 0)
+			mm->brk = brk;
+	} else {
+		/* grow: a page of room must stay below the next mapping */
+		struct vma *next = vma_find_next(mm, old_end);
+		if (next && new_end + PAGE_SIZE > next->start)
 			goto out;
-	} else if (new_end > old_end) {
-		if (!range_free(mm, old_end, new_end))
-			goto out;
-		struct vma *v = vma_find(mm, old_end - 1);
+		struct vma *v = old_end > mm->brk_start ? vma_find(mm, old_end - 1) : NULL;
 		if (v && (v->flags & VM_HEAP) && v->end == old_end) {
-			v->end = new_end; /* grow the heap VMA */
+			if (vma_set_range(mm, v, v->start, new_end))
+				goto out;
 		} else {
 			struct vma *n = vma_new(old_end, new_end, PROT_READ | PROT_WRITE, VM_HEAP);
 			if (!n)
 				goto out;
-			vma_insert(mm, n);
+			if (vma_insert(mm, n)) {
+				vma_free(n);
+				goto out;
+			}
 		}
+		mm->brk = brk;
 	}
-	mm->brk = brk;
 out:
 	brk = mm->brk;
 	mmap_write_unlock(mm);
 	return (long)brk;
-}
-
-long vm_madvise(struct mm *mm, uint64_t addr, uint64_t len, int advice)
-{
-	if (addr & (PAGE_SIZE - 1))
-		return -EINVAL;
-	switch (advice) {
-	case MADV_NORMAL: case MADV_RANDOM: case MADV_SEQUENTIAL: case MADV_WILLNEED:
-	case MADV_DONTNEED: case MADV_FREE:
-		break;
-	default:
-		return -EINVAL;
-	}
-	uint64_t end = addr + ALIGN_UP(len, PAGE_SIZE);
-	if (end < addr)
-		return -EINVAL;
-	if (end == addr)
-		return 0;
-	mmap_read_lock(mm);
-	long r = range_mapped(mm, addr, end) ? 0 : -ENOMEM;
-	if (advice == MADV_DONTNEED || advice == MADV_FREE) {
-		/* Drop the pages in the mapped parts: the next access sees zeros
-		 * (or the file's bytes) again. */
-		for (struct vma *v = vma_find_next(mm, addr); v && v->start < end; v = vma_find_next(mm, v->end))
-			unmap_range(mm, MAX(v->start, addr), MIN(v->end, end));
-	}
-	mmap_read_unlock(mm);
-	return r;
 }
 
 /* ---- system calls ---- */
@@ -268,38 +265,25 @@ static long sys_mmap(uint64_t addr, uint64_t len, unsigned long prot, unsigned l
 {
 	if (off & (PAGE_SIZE - 1))
 		return -EINVAL;
-	unsigned type = flags & MAP_TYPE;
-	if (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE)
-		return -EINVAL;
-	if (prot & ~(unsigned long)(PROT_READ | PROT_WRITE | PROT_EXEC))
-		return -EINVAL;
-	if (!len)
-		return -EINVAL;
-	if (!(flags & MAP_ANONYMOUS)) {
-		/* Read-only private mappings of initramfs files: the memory-manager
-		 * issue adds them; until then only anonymous memory. */
-		struct file *f = fd_get(fd);
-		if (!f)
-			return -EBADF;
-		file_put(f);
-		return -ENODEV;
-	}
-	return vm_mmap(current->proc->mm, addr, len, (unsigned)prot, (unsigned)flags, NULL, 0);
+	if (flags & MAP_ANONYMOUS)
+		return vm_mmap(current->proc->mm, addr, len, (unsigned)prot, (unsigned)flags, NULL);
+	struct file *f = fd_get(fd);
+	if (!f)
+		return -EBADF;
+	/* open(2)'s access mode: O_RDONLY 0, O_WRONLY 1, O_RDWR 2 */
+	unsigned acc = f->flags & O_ACCMODE;
+	struct vm_file vf = { .pgoff = off >> PAGE_SHIFT, .readable = acc != O_WRONLY, .writable = acc != O_RDONLY,
+			      .can_mmap = f->ops->mmap != NULL };
+	if (f->ops->mmap)
+		f->ops->mmap(f, &vf);
+	long r = vm_mmap(current->proc->mm, addr, len, (unsigned)prot, (unsigned)flags, &vf);
+	file_put(f);
+	return r;
 }
 
 static long sys_munmap(uint64_t addr, uint64_t len) { return vm_munmap(current->proc->mm, addr, len); }
-static long sys_mprotect(uint64_t addr, uint64_t len, unsigned long prot)
-{
-	return vm_mprotect(current->proc->mm, addr, len, (unsigned)prot);
-}
 static long sys_brk(uint64_t brk) { return vm_brk(current->proc->mm, brk); }
-static long sys_madvise(uint64_t addr, uint64_t len, int advice)
-{
-	return vm_madvise(current->proc->mm, addr, len, advice);
-}
 
 SYSCALL(mmap, sys_mmap);
 SYSCALL(munmap, sys_munmap);
-SYSCALL(mprotect, sys_mprotect);
 SYSCALL(brk, sys_brk);
-SYSCALL(madvise, sys_madvise);

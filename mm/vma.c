@@ -1,11 +1,21 @@
-/* vma.c - the set of VMAs of an mm: a list sorted by address.
+/* vma.c - the set of VMAs of an mm, and the VMA objects themselves
+ * (creating, copying, splitting, merging, freeing).
  *
- * Every function runs under mmap_lock (read for lookups, write for
- * changes).  This is the simple first version: lookups and gap searches
- * walk the list (O(n)).  The memory-manager issue replaces it with an
- * augmented balanced tree behind the same functions. */
+ * Lookups run under mmap_lock (read or write); every change runs under
+ * mmap_lock held for write (asserted).  The set is a list sorted by
+ * address for now; the augmented VMA tree (mm/vma_tree.c) replaces it
+ * behind these functions. */
 #include "mm/mm.h"
 #include "kernel/assert.h"
+#include "kernel/retire.h"
+#include "kernel/string.h"
+#include "mm/mmap_lock.h"
+#include "mm/mmap_internal.h"
+#include "mm/mmstat.h"
+#include "mm/shmem.h"
+#include "mm/slab.h"
+
+/* ---- the set ---- */
 
 struct vma *vma_find_next(struct mm *mm, uint64_t addr)
 {
@@ -24,21 +34,53 @@ struct vma *vma_find(struct mm *mm, uint64_t addr)
 	return v && v->start <= addr ? v : NULL;
 }
 
-void vma_insert(struct mm *mm, struct vma *v)
+struct vma *vma_find_prev(struct mm *mm, uint64_t addr)
 {
-	BUG_ON(!rwsem_write_held(&mm->mmap_lock) || v->start >= v->end);
+	struct list_head *pos;
+	for (pos = mm->vmas.prev; pos != &mm->vmas; pos = pos->prev) {
+		struct vma *v = list_entry(pos, struct vma, node);
+		if (v->start < addr)
+			return v;
+	}
+	return NULL;
+}
+
+struct vma *vma_next(struct mm *mm, struct vma *v)
+{
+	return v->node.next == &mm->vmas ? NULL : list_entry(v->node.next, struct vma, node);
+}
+
+struct vma *vma_prev(struct mm *mm, struct vma *v)
+{
+	return v->node.prev == &mm->vmas ? NULL : list_entry(v->node.prev, struct vma, node);
+}
+
+int vma_insert(struct mm *mm, struct vma *v)
+{
+	mmap_assert_write_locked(mm);
+	BUG_ON(v->start >= v->end);
 	struct vma *next = vma_find_next(mm, v->start);
 	BUG_ON(next && next->start < v->end); /* overlap */
 	list_add_tail(&v->node, next ? &next->node : &mm->vmas);
 	v->mm = mm;
 	mm->nvmas++;
+	return 0;
 }
 
 void vma_remove(struct mm *mm, struct vma *v)
 {
-	BUG_ON(!rwsem_write_held(&mm->mmap_lock));
+	mmap_assert_write_locked(mm);
 	list_del(&v->node);
 	mm->nvmas--;
+}
+
+int vma_set_range(struct mm *mm, struct vma *v, uint64_t start, uint64_t end)
+{
+	mmap_assert_write_locked(mm);
+	BUG_ON(start >= end);
+	v->start = start;
+	v->end = end;
+	return 0;
 }
 
 uint64_t vma_find_gap(struct mm *mm, uint64_t len, uint64_t low, uint64_t high)
@@ -56,4 +98,150 @@ uint64_t vma_find_gap(struct mm *mm, uint64_t len, uint64_t low, uint64_t high)
 			return 0;
 	}
 	return top >= low + len ? top - len : 0;
+}
+
+void vma_destroy_all(struct mm *mm)
+{
+	struct list_head *pos, *n;
+	list_for_each_safe(pos, n, &mm->vmas) {
+		struct vma *v = list_entry(pos, struct vma, node);
+		list_del(&v->node);
+		vma_free(v);
+	}
+	mm->nvmas = 0;
+}
+
+/* ---- the objects ---- */
+
+char *kstrdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *d = kmalloc(n);
+	if (d)
+		memcpy(d, s, n);
+	return d;
+}
+
+struct vma *vma_new(uint64_t start, uint64_t end, unsigned prot, unsigned flags)
+{
+	struct vma *v = kzalloc(sizeof(*v));
+	if (v) {
+		v->start = start;
+		v->end = end;
+		v->prot = prot;
+		v->flags = flags;
+		v->pgoff = start >> PAGE_SHIFT;
+		list_init(&v->node);
+		mmstat_inc(MMSTAT_VMA_ALLOC);
+	}
+	return v;
+}
+
+struct vma *vma_dup(const struct vma *v)
+{
+	struct vma *n = kzalloc(sizeof(*n));
+	if (!n)
+		return NULL;
+	*n = *v;
+	list_init(&n->node);
+	n->mm = NULL;
+	if (v->file_path && !(n->file_path = kstrdup(v->file_path))) {
+		kfree(n);
+		return NULL;
+	}
+	if (n->shm)
+		shmem_get(n->shm);
+	mmstat_inc(MMSTAT_VMA_ALLOC);
+	return n;
+}
+
+static void vma_free_now(void *obj)
+{
+	struct vma *v = obj;
+	if (v->shm)
+		shmem_put(v->shm);
+	kfree(v->file_path);
+	kfree(v);
+}
+
+void vma_free(struct vma *v)
+{
+	mmstat_inc(MMSTAT_VMA_FREE);
+	retire(v, vma_free_now);
+}
+
+/* Move v's start to addr (file offset and bytes follow). */
+static void vma_advance(struct vma *v, uint64_t addr)
+{
+	uint64_t off = addr - v->start;
+	v->pgoff += off >> PAGE_SHIFT;
+	if (v->flags & VM_FILE) {
+		uint64_t skip = MIN(off, v->file_size);
+		v->file_data += skip;
+		v->file_size -= skip;
+	}
+}
+
+struct vma *vma_split(struct mm *mm, struct vma *v, uint64_t addr)
+{
+	BUG_ON(addr <= v->start || addr >= v->end);
+	struct vma *n = vma_dup(v);
+	if (!n)
+		return NULL;
+	vma_advance(n, addr);
+	n->start = addr;
+	vma_set_range(mm, v, v->start, addr);
+	vma_insert(mm, n);
+	mmstat_inc(MMSTAT_VMA_SPLIT);
+	return n;
+}
+
+/* Could b follow a directly in one VMA?  Linux's is_mergeable_vma +
+ * can_vma_merge_before/after: same rights and kind, the same file or
+ * shared object at contiguous offsets, and for private anonymous memory
+ * contiguous pgoffs (anonymous VMAs are numbered by the address they were
+ * created at, so one that moved does not merge back by accident). */
+static bool vma_mergeable(const struct vma *a, const struct vma *b)
+{
+	if (a->end != b->start || a->prot != b->prot || a->flags != b->flags || a->shm != b->shm)
+		return false;
+	if (a->pgoff + ((a->end - a->start) >> PAGE_SHIFT) != b->pgoff)
+		return false;
+	if (a->flags & VM_FILE) {
+		if (a->file_ino != b->file_ino)
+			return false;
+		/* the bytes must continue: b starts where a's would */
+		uint64_t len = a->end - a->start;
+		if (a->file_size > len ? b->file_data != a->file_data + len : b->file_size != 0)
+			return false;
+	}
+	return true;
+}
+
+/* Absorb b (a's right neighbour) into a; b is removed and freed. */
+static void vma_absorb(struct mm *mm, struct vma *a, struct vma *b)
+{
+	uint64_t end = b->end;
+	if ((a->flags & VM_FILE) && a->file_size <= a->end - a->start) {
+		/* a's bytes ended inside a: b must have none (checked) */
+	} else if (a->flags & VM_FILE) {
+		a->file_size = (a->end - a->start) + b->file_size;
+	}
+	vma_remove(mm, b);
+	vma_free(b);
+	vma_set_range(mm, a, a->start, end);
+	mmstat_inc(MMSTAT_VMA_MERGE);
+}
+
+struct vma *vma_merge_neighbours(struct mm *mm, struct vma *v)
+{
+	struct vma *next = vma_next(mm, v);
+	if (next && vma_mergeable(v, next))
+		vma_absorb(mm, v, next);
+	struct vma *prev = vma_prev(mm, v);
+	if (prev && vma_mergeable(prev, v)) {
+		vma_absorb(mm, prev, v);
+		v = prev;
+	}
+	return v;
 }

@@ -1,0 +1,165 @@
+/* mprotect.c - changing what an existing mapping allows (mprotect) and
+ * what the kernel should do with its pages (madvise).
+ *
+ * mprotect splits the VMAs at the ends of the range, changes their rights,
+ * merges them back with neighbours that became identical (as Linux does:
+ * protecting a page and unprotecting it again leaves one VMA), then
+ * rewrites the PTEs and shoots the old rights down from every CPU.  Like
+ * Linux it works VMA by VMA and stops at the first hole: the part before
+ * the hole keeps its new rights and the call fails with ENOMEM. */
+#include "mm/mm.h"
+#include "mm/mmap_internal.h"
+#include "kernel/errno.h"
+#include "kernel/proc.h"
+#include "kernel/syscall.h"
+#include "mm/mmap_lock.h"
+
+#define PROT_SEM 0x8
+#define PROT_GROWSDOWN 0x01000000
+#define PROT_GROWSUP 0x02000000
+
+#define MADV_NORMAL 0
+#define MADV_RANDOM 1
+#define MADV_SEQUENTIAL 2
+#define MADV_WILLNEED 3
+#define MADV_DONTNEED 4
+#define MADV_FREE 8
+#define MADV_DONTFORK 10
+#define MADV_DOFORK 11
+#define MADV_DONTDUMP 16
+#define MADV_DODUMP 17
+
+/* Give [start, end) of v (inside it) the rights prot; *vp becomes the VMA
+ * now holding the range's end.  0 or -ENOMEM. */
+static int mprotect_fixup(struct mm *mm, struct mmu_gather *tlb, struct vma **vp, uint64_t start, uint64_t end,
+			  unsigned prot)
+{
+	struct vma *v = *vp;
+	if (v->prot == prot)
+		return 0;
+	if (v->start < start && !(v = vma_split(mm, v, start)))
+		return -ENOMEM;
+	if (v->end > end && !vma_split(mm, v, end))
+		return -ENOMEM;
+	v->prot = prot;
+	*vp = vma_merge_neighbours(mm, v);
+	change_prot_range(tlb, start, end, prot);
+	return 0;
+}
+
+long vm_mprotect(struct mm *mm, uint64_t start, uint64_t len, unsigned prot)
+{
+	if (start & (PAGE_SIZE - 1))
+		return -EINVAL;
+	if (!len)
+		return 0;
+	len = ALIGN_UP(len, PAGE_SIZE);
+	uint64_t end = start + len;
+	if (end <= start)
+		return -ENOMEM;
+	unsigned grows = prot & (PROT_GROWSDOWN | PROT_GROWSUP);
+	if (grows == (PROT_GROWSDOWN | PROT_GROWSUP))
+		return -EINVAL;
+	prot &= ~(PROT_GROWSDOWN | PROT_GROWSUP);
+	if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM))
+		return -EINVAL;
+	prot &= PROT_READ | PROT_WRITE | PROT_EXEC;
+	mmap_write_lock(mm);
+	struct mmu_gather tlb;
+	tlb_gather_init(&tlb, mm);
+	long r = -ENOMEM;
+	struct vma *v = vma_find_next(mm, start);
+	if (!v)
+		goto out;
+	if (grows & PROT_GROWSDOWN) {
+		if (v->start >= end)
+			goto out;
+		start = v->start; /* a grows-down VMA changes from its start */
+		r = -EINVAL;
+		if (!(v->flags & VM_GROWSDOWN))
+			goto out;
+	} else if (v->start > start) {
+		goto out;
+	}
+	uint64_t at = start;
+	r = 0;
+	while (at < end && v && v->start < end) {
+		if (v->start > at) {
+			r = -ENOMEM;
+			break;
+		}
+		if ((prot & PROT_WRITE) && (v->flags & VM_NOWRITE)) {
+			r = -EACCES;
+			break;
+		}
+		uint64_t to = MIN(v->end, end);
+		if ((r = mprotect_fixup(mm, &tlb, &v, at, to, prot)))
+			break;
+		at = to;
+		v = vma_find_next(mm, at);
+	}
+	if (!r && at < end)
+		r = -ENOMEM;
+out:
+	tlb_finish(&tlb);
+	mmap_write_unlock(mm);
+	return r;
+}
+
+static bool madvise_valid(int advice)
+{
+	switch (advice) {
+	case MADV_NORMAL: case MADV_RANDOM: case MADV_SEQUENTIAL: case MADV_WILLNEED:
+	case MADV_DONTNEED: case MADV_FREE: case MADV_DONTFORK: case MADV_DOFORK:
+	case MADV_DONTDUMP: case MADV_DODUMP:
+		return true;
+	}
+	return false;
+}
+
+long vm_madvise(struct mm *mm, uint64_t start, uint64_t len_in, int advice)
+{
+	if (!madvise_valid(advice))
+		return -EINVAL;
+	if (start & (PAGE_SIZE - 1))
+		return -EINVAL;
+	uint64_t len = ALIGN_UP(len_in, PAGE_SIZE);
+	if (len_in && !len)
+		return -EINVAL;
+	uint64_t end = start + len;
+	if (end < start)
+		return -EINVAL;
+	if (end == start)
+		return 0;
+	bool zap = advice == MADV_DONTNEED || advice == MADV_FREE;
+	/* Dropping pages needs no change to the VMA set: the read lock does. */
+	mmap_read_lock(mm);
+	struct mmu_gather tlb;
+	tlb_gather_init(&tlb, mm);
+	long r = 0;
+	uint64_t at = start;
+	for (struct vma *v = vma_find_next(mm, start); v && v->start < end; v = vma_find_next(mm, v->end)) {
+		if (v->start > at)
+			r = -ENOMEM; /* a hole: the rest is still advised */
+		if (zap)
+			zap_range(&tlb, MAX(v->start, start), MIN(v->end, end));
+		at = v->end;
+	}
+	if (at < end)
+		r = -ENOMEM;
+	tlb_finish(&tlb);
+	mmap_read_unlock(mm);
+	return r;
+}
+
+static long sys_mprotect(uint64_t addr, uint64_t len, unsigned long prot)
+{
+	return vm_mprotect(current->proc->mm, addr, len, (unsigned)prot);
+}
+static long sys_madvise(uint64_t addr, uint64_t len, int advice)
+{
+	return vm_madvise(current->proc->mm, addr, len, advice);
+}
+
+SYSCALL(mprotect, sys_mprotect);
+SYSCALL(madvise, sys_madvise);

@@ -1,0 +1,194 @@
+/* mremap.c - resizing and moving a mapping (Linux's mremap(2)).
+ *
+ * Shrinking unmaps the tail.  Growing extends the VMA in place when the
+ * pages after it are free; otherwise, with MREMAP_MAYMOVE, the VMA moves:
+ * a copy of it is inserted at the new address, the page-table entries are
+ * moved across (the frames themselves stay where they are), and the old
+ * range is unmapped - one TLB shootdown for the old addresses.
+ * MREMAP_FIXED moves to a caller-chosen address, unmapping what was there.
+ * Argument checks follow Linux's do_mremap() order. */
+#include "mm/mm.h"
+#include "mm/mmap_internal.h"
+#include "kernel/errno.h"
+#include "kernel/proc.h"
+#include "kernel/syscall.h"
+#include "mm/mmap_lock.h"
+
+#define MREMAP_MAYMOVE 1
+#define MREMAP_FIXED 2
+#define MREMAP_DONTUNMAP 4
+
+/* The VMA [addr, addr + old_len) lies in, if it lies in one: Linux's
+ * vma_to_resize().  -EFAULT when it does not. */
+static struct vma *vma_to_resize(struct mm *mm, uint64_t addr, uint64_t old_len, long *err)
+{
+	struct vma *v = vma_find(mm, addr);
+	*err = -EFAULT;
+	if (!v || old_len > v->end - addr)
+		return NULL;
+	return v;
+}
+
+/* Make [addr, addr + len) exactly one VMA (splitting v): it, or NULL. */
+static struct vma *isolate(struct mm *mm, struct vma *v, uint64_t addr, uint64_t len)
+{
+	if (v->start < addr && !(v = vma_split(mm, v, addr)))
+		return NULL;
+	if (v->end > addr + len && !vma_split(mm, v, addr + len))
+		return NULL;
+	return v;
+}
+
+/* Move the old_len bytes at v (exactly v) to new_addr, the VMA becoming
+ * new_len long there.  The target range is free.  new_addr or -errno. */
+static long move_vma(struct mm *mm, struct vma *v, uint64_t new_addr, uint64_t new_len, bool dontunmap)
+{
+	uint64_t old = v->start, old_len = v->end - v->start;
+	struct vma *n = vma_dup(v);
+	if (!n)
+		return -ENOMEM;
+	n->start = new_addr;
+	n->end = new_addr + new_len;
+	if (vma_insert(mm, n)) {
+		vma_free(n);
+		return -ENOMEM;
+	}
+	struct mmu_gather tlb;
+	tlb_gather_init(&tlb, mm);
+	int r = move_page_range(&tlb, old, new_addr, old_len);
+	if (r) { /* put back what moved, drop the new VMA */
+		move_page_range(&tlb, new_addr, old, old_len);
+		tlb_finish(&tlb);
+		vma_remove(mm, n);
+		vma_free(n);
+		return r;
+	}
+	tlb_finish(&tlb);
+	if (!dontunmap)
+		do_munmap(mm, old, old + old_len); /* only the VMA is left: nothing to split */
+	vma_merge_neighbours(mm, n);
+	return (long)new_addr;
+}
+
+/* Can v (ending at addr + old_len) grow by delta in place? */
+static bool vma_expandable(struct mm *mm, struct vma *v, uint64_t delta)
+{
+	uint64_t end = v->end + delta;
+	if (end < v->end || end > USER_TOP)
+		return false;
+	struct vma *next = vma_next(mm, v);
+	return !next || next->start >= end;
+}
+
+static long mremap_to(struct mm *mm, uint64_t addr, uint64_t old_len, uint64_t new_addr, uint64_t new_len,
+		      unsigned flags)
+{
+	if (new_addr & (PAGE_SIZE - 1))
+		return -EINVAL;
+	if (new_len > USER_TOP || new_addr > USER_TOP - new_len)
+		return -EINVAL;
+	if (addr + old_len > new_addr && new_addr + new_len > addr)
+		return -EINVAL; /* old and new ranges overlap */
+	long r;
+	if (flags & MREMAP_FIXED) {
+		if (new_addr < MMAP_MIN_ADDR)
+			return -EPERM;
+		if ((r = do_munmap(mm, new_addr, new_addr + new_len)))
+			return r;
+	}
+	if (old_len > new_len) {
+		if ((r = do_munmap(mm, addr + new_len, addr + old_len)))
+			return r;
+		old_len = new_len;
+	}
+	struct vma *v = vma_to_resize(mm, addr, old_len, &r);
+	if (!v)
+		return r;
+	if (!(flags & MREMAP_FIXED)) {
+		if ((r = get_unmapped_area(mm, new_addr, new_len, 0)) < 0)
+			return r;
+		new_addr = (uint64_t)r;
+	}
+	if (!(v = isolate(mm, v, addr, old_len)))
+		return -ENOMEM;
+	return move_vma(mm, v, new_addr, new_len, flags & MREMAP_DONTUNMAP);
+}
+
+long vm_mremap(struct mm *mm, uint64_t addr, uint64_t old_len, uint64_t new_len, unsigned flags, uint64_t new_addr)
+{
+	if (flags & ~(MREMAP_FIXED | MREMAP_MAYMOVE | MREMAP_DONTUNMAP))
+		return -EINVAL;
+	if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE))
+		return -EINVAL;
+	if ((flags & MREMAP_DONTUNMAP) && (!(flags & MREMAP_MAYMOVE) || old_len != new_len))
+		return -EINVAL;
+	if (addr & (PAGE_SIZE - 1))
+		return -EINVAL;
+	old_len = ALIGN_UP(old_len, PAGE_SIZE);
+	new_len = ALIGN_UP(new_len, PAGE_SIZE);
+	if (!new_len)
+		return -EINVAL;
+	mmap_write_lock(mm);
+	long r = -EFAULT;
+	struct vma *v = vma_find(mm, addr);
+	if (!v)
+		goto out;
+	if (!old_len && !(v->flags & VM_SHARED)) { /* old_len 0 duplicates shared mappings only */
+		r = -EINVAL;
+		goto out;
+	}
+	if (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) {
+		r = mremap_to(mm, addr, old_len, new_addr, new_len, flags);
+		goto out;
+	}
+	if (old_len >= new_len) { /* shrink (or nothing) in place */
+		r = old_len > new_len ? do_munmap(mm, addr + new_len, addr + old_len) : 0;
+		if (!r)
+			r = (long)addr;
+		goto out;
+	}
+	if (!(v = vma_to_resize(mm, addr, old_len, &r)))
+		goto out;
+	if (old_len == v->end - addr && vma_expandable(mm, v, new_len - old_len)) {
+		r = vma_set_range(mm, v, v->start, v->end + new_len - old_len);
+		if (!r) {
+			vma_merge_neighbours(mm, v);
+			r = (long)addr;
+		}
+		goto out;
+	}
+	r = -ENOMEM;
+	if (flags & MREMAP_MAYMOVE) {
+		long a = get_unmapped_area(mm, 0, new_len, 0);
+		if (a < 0) {
+			r = a;
+			goto out;
+		}
+		if (!old_len) { /* a second mapping of the same shared object */
+			struct vma *n = vma_dup(v);
+			r = -ENOMEM;
+			if (n) {
+				n->pgoff += (addr - v->start) >> PAGE_SHIFT;
+				n->start = (uint64_t)a;
+				n->end = (uint64_t)a + new_len;
+				if (vma_insert(mm, n))
+					vma_free(n);
+				else
+					r = a;
+			}
+			goto out;
+		}
+		if ((v = isolate(mm, v, addr, old_len)))
+			r = move_vma(mm, v, (uint64_t)a, new_len, false);
+	}
+out:
+	mmap_write_unlock(mm);
+	return r;
+}
+
+static long sys_mremap(uint64_t addr, uint64_t old_len, uint64_t new_len, unsigned long flags, uint64_t new_addr)
+{
+	return vm_mremap(current->proc->mm, addr, old_len, new_len, (unsigned)flags, new_addr);
+}
+
+SYSCALL(mremap, sys_mremap);
