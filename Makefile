@@ -4,6 +4,8 @@
 # Variables: CPUS (default 4), MEM (default 512M), UEFI=1 (boot under OVMF),
 # CMDLINE='...' (kernel command line), QEMU_CPU (default max), V=1 (verbose),
 # INITRD=FILE (a newc cpio archive to boot instead of the built initramfs).
+# `make bench`: BENCH_SECONDS (per case, default 3), BENCH_CMDLINE (extra
+# kernel parameters for the benchmark boots, e.g. mm.lock=vma).
 
 CPUS ?= 4
 MEM ?= 512M
@@ -45,7 +47,7 @@ ISODIR := $(ISO:.iso=.dir)
 include user/user.mk
 INITRD ?= $(INITRAMFS)
 
-.PHONY: all iso kernel qemu qemu-gdb test host-test deps clean compile_commands.json
+.PHONY: all iso kernel qemu qemu-gdb test host-test bench deps clean compile_commands.json
 all: iso
 
 kernel: $(BUILD)/kernel.elf
@@ -116,6 +118,14 @@ include tests/host/host.mk
 test: deps
 	$(Q)$(MAKE) --no-print-directory -j$$(nproc) all host-test
 	$(Q)bash tests/run.sh
+
+# The page-fault benchmark on 1 and 2 CPUs and on the host: one table of
+# figures (scripts/bench.sh; README "Benchmarks").
+BENCH_SECONDS ?= 3
+BENCH_CMDLINE ?=
+bench: deps
+	$(Q)$(MAKE) --no-print-directory -j$$(nproc) all
+	$(Q)BENCH_SECONDS='$(BENCH_SECONDS)' BENCH_CMDLINE='$(BENCH_CMDLINE)' MAKE='$(MAKE)' bash scripts/bench.sh
 
 deps:
 	$(Q)bash scripts/deps.sh

@@ -46,6 +46,7 @@ static const char *const builtin_keys[] = {
 	"apic.calibrate",      /* apic.calibrate=pit: skip the ACPI PM timer */
 	"spinlock.timeout_ms", /* report a lock waited for this long as stuck */
 	"smp.phantom_apic",    /* test knob: a CPU in the list that never answers */
+	"bench.",              /* boot-time benchmarks: bench.zero (mm/zero_bench.c) */
 };
 
 static const char *registered[CMDLINE_MAX_REGISTERED];

@@ -1,0 +1,323 @@
+/* pfbench.c - the page-fault benchmark (in the spirit of will-it-scale's
+ * page_fault1 and sv6's mapbench).  An ordinary static Linux program: the
+ * same binary runs on faultline and on the host.
+ *
+ *   pfbench pf THREADS SECONDS [PAGES]   each thread: mmap its own anonymous
+ *        region of PAGES pages (default 512 = 2 MiB), write one byte per page
+ *        (one fault each), munmap, repeat.  Prints
+ *        "pf threads=T faults/s=N min=A max=B" (A, B: the slowest and fastest
+ *        thread's own faults/s).
+ *   pfbench mix THREADS SECONDS [PAGES]  the same fault threads plus one
+ *        mapper thread looping mmap/touch/munmap of one page (each loop one
+ *        mapper op, taking mmap_lock for write twice).  Prints
+ *        "mix threads=T faults/s=N mapper_ops/s=M min=A max=B".
+ *   pfbench null SECONDS                 getppid() in a tight loop.  Prints
+ *        "null syscalls/s=N".
+ *   pfbench all [SECONDS [PAGES]]        null; pf 1; pf 2; mix 1 - one boot
+ *        runs the whole set (SECONDS default 3).
+ *
+ * Threads start together on a barrier; each measures its own interval from
+ * the barrier to the moment it sees the stop flag, so setup (thread
+ * creation, the first mmap) is not measured.  A case's rate is the sum of
+ * the work over the span from the first start to the last end.
+ *
+ * When /proc/mmstat can be read (faultline's memory-manager counters), each
+ * case also prints "mmstat case=NAME seconds=S KEY=DELTA ..." for a few
+ * counters, and `all` ends with the whole file, each line prefixed
+ * "mmstat_end " (PFBENCH_MMSTAT=FILE reads FILE instead, to try this on the
+ * host).  Every result line is "word key=value ...", for scripts
+ * (scripts/bench.sh parses them).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PAGE 4096
+#define MAX_THREADS 64
+#define MMSTAT_PATH "/proc/mmstat"
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "pfbench: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+struct worker {
+	pthread_t tid;
+	long pages;      /* region size (fault threads) */
+	uint64_t count;  /* faults (fault threads) or mapper ops (mapper) */
+	uint64_t t0, t1; /* this thread's measured interval */
+};
+
+static pthread_barrier_t start_barrier;
+static atomic_int stop;
+
+/* Wait for everyone, then start the clock. */
+static void start_together(struct worker *w)
+{
+	pthread_barrier_wait(&start_barrier);
+	w->t0 = now_ns();
+}
+
+static void *fault_thread(void *arg)
+{
+	struct worker *w = arg;
+	size_t len = (size_t)w->pages * PAGE;
+	start_together(w);
+	while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
+		volatile char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			die("mmap");
+		for (long i = 0; i < w->pages; i++)
+			p[i * PAGE] = 1;
+		if (munmap((void *)p, len))
+			die("munmap");
+		w->count += w->pages;
+	}
+	w->t1 = now_ns();
+	return NULL;
+}
+
+static void *mapper_thread(void *arg)
+{
+	struct worker *w = arg;
+	start_together(w);
+	while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
+		volatile char *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			die("mmap");
+		p[0] = 1;
+		if (munmap((void *)p, PAGE))
+			die("munmap");
+		w->count++;
+	}
+	w->t1 = now_ns();
+	return NULL;
+}
+
+static double rate(uint64_t n, uint64_t ns) { return ns ? (double)n * 1e9 / (double)ns : 0.0; }
+
+/* ---- /proc/mmstat: "name value" lines (also accepts "name: value", "name=value") ---- */
+
+#define MMSTAT_MAX 64
+struct mmstat {
+	int n;
+	char name[MMSTAT_MAX][48];
+	unsigned long long val[MMSTAT_MAX];
+};
+
+static int mmstat_read(struct mmstat *s)
+{
+	const char *path = getenv("PFBENCH_MMSTAT"); /* another file, for trying the parser on the host */
+	FILE *f = fopen(path ? path : MMSTAT_PATH, "r");
+	s->n = 0;
+	if (!f)
+		return -1;
+	char line[256];
+	while (s->n < MMSTAT_MAX && fgets(line, sizeof(line), f)) {
+		char *v = line + strcspn(line, " \t:=");
+		if (!*v)
+			continue;
+		*v++ = '\0';
+		v += strspn(v, " \t:=");
+		char *end;
+		unsigned long long x = strtoull(v, &end, 10);
+		if (end == v || !line[0])
+			continue;
+		snprintf(s->name[s->n], sizeof(s->name[0]), "%.47s", line);
+		s->val[s->n++] = x;
+	}
+	fclose(f);
+	return 0;
+}
+
+static unsigned long long mmstat_get(const struct mmstat *s, const char *name, int *found)
+{
+	for (int i = 0; i < s->n; i++)
+		if (!strcmp(s->name[i], name)) {
+			*found = 1;
+			return s->val[i];
+		}
+	return 0;
+}
+
+/* The counters a case reports, as deltas over the case. */
+static const char *const mmstat_keys[] = {
+	"fault", "mmap_lock_read_wait", "mmap_lock_write_wait", "mmap_lock_wait_cycles",
+	"tlb_shootdown_sent", "tlb_ipi_sent",
+};
+
+static struct mmstat mm_before;
+static int mm_have;
+static uint64_t mm_t0;
+
+static void mmstat_begin(void)
+{
+	mm_have = mmstat_read(&mm_before) == 0;
+	mm_t0 = now_ns();
+}
+
+static void mmstat_end(const char *name)
+{
+	struct mmstat after;
+	if (!mm_have || mmstat_read(&after))
+		return;
+	double secs = (double)(now_ns() - mm_t0) / 1e9;
+	char buf[1024];
+	int len = snprintf(buf, sizeof(buf), "mmstat case=%s seconds=%.3f", name, secs);
+	for (size_t i = 0; i < sizeof(mmstat_keys) / sizeof(mmstat_keys[0]); i++) {
+		int f0 = 0, f1 = 0;
+		unsigned long long b = mmstat_get(&mm_before, mmstat_keys[i], &f0);
+		unsigned long long a = mmstat_get(&after, mmstat_keys[i], &f1);
+		if (f0 && f1 && len < (int)sizeof(buf))
+			len += snprintf(buf + len, sizeof(buf) - len, " %s=%llu", mmstat_keys[i], a - b);
+	}
+	printf("%s\n", buf);
+	fflush(stdout);
+}
+
+static void mmstat_dump(void)
+{
+	struct mmstat s;
+	if (mmstat_read(&s))
+		return;
+	for (int i = 0; i < s.n; i++)
+		printf("mmstat_end %s=%llu\n", s.name[i], s.val[i]);
+	fflush(stdout);
+}
+
+/* ---- the cases ---- */
+
+/* T fault threads (+ a mapper when mapper is set) for secs seconds. */
+static void run_faults(const char *mode, int threads, int secs, long pages, int mapper)
+{
+	static struct worker w[MAX_THREADS + 1];
+	int n = threads + (mapper ? 1 : 0);
+	memset(w, 0, sizeof(w));
+	atomic_store(&stop, 0);
+	if (pthread_barrier_init(&start_barrier, NULL, n + 1))
+		die("pthread_barrier_init");
+	for (int i = 0; i < n; i++) {
+		w[i].pages = pages;
+		errno = pthread_create(&w[i].tid, NULL, i < threads ? fault_thread : mapper_thread, &w[i]);
+		if (errno)
+			die("pthread_create");
+	}
+	pthread_barrier_wait(&start_barrier);
+	struct timespec d = {.tv_sec = secs};
+	while (nanosleep(&d, &d) && errno == EINTR)
+		;
+	atomic_store(&stop, 1);
+	for (int i = 0; i < n; i++)
+		pthread_join(w[i].tid, NULL);
+	pthread_barrier_destroy(&start_barrier);
+
+	uint64_t faults = 0, t0 = UINT64_MAX, t1 = 0;
+	double lo = 0, hi = 0;
+	for (int i = 0; i < n; i++) {
+		t0 = w[i].t0 < t0 ? w[i].t0 : t0;
+		t1 = w[i].t1 > t1 ? w[i].t1 : t1;
+		if (i >= threads)
+			continue;
+		faults += w[i].count;
+		double r = rate(w[i].count, w[i].t1 - w[i].t0);
+		lo = i == 0 || r < lo ? r : lo;
+		hi = i == 0 || r > hi ? r : hi;
+	}
+	if (mapper)
+		printf("%s threads=%d faults/s=%.0f mapper_ops/s=%.0f min=%.0f max=%.0f\n", mode, threads,
+		       rate(faults, t1 - t0), rate(w[threads].count, w[threads].t1 - w[threads].t0), lo, hi);
+	else
+		printf("%s threads=%d faults/s=%.0f min=%.0f max=%.0f\n", mode, threads, rate(faults, t1 - t0), lo,
+		       hi);
+	fflush(stdout);
+}
+
+static void run_null(int secs)
+{
+	uint64_t n = 0, t0 = now_ns(), end = t0 + (uint64_t)secs * 1000000000u, t;
+	do {
+		for (int i = 0; i < 4096; i++)
+			syscall(SYS_getppid);
+		n += 4096;
+	} while ((t = now_ns()) < end);
+	printf("null syscalls/s=%.0f\n", rate(n, t - t0));
+	fflush(stdout);
+}
+
+static long arg_long(const char *s, const char *what, long lo, long hi)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (*s == '\0' || *end || v < lo || v > hi) {
+		fprintf(stderr, "pfbench: bad %s '%s' (want %ld..%ld)\n", what, s, lo, hi);
+		exit(2);
+	}
+	return v;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: pfbench pf|mix THREADS SECONDS [PAGES]\n"
+			"       pfbench null SECONDS\n"
+			"       pfbench all [SECONDS [PAGES]]\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc < 2)
+		usage();
+	const char *mode = argv[1];
+	if (!strcmp(mode, "pf") || !strcmp(mode, "mix")) {
+		if (argc < 4 || argc > 5)
+			usage();
+		int threads = arg_long(argv[2], "THREADS", 1, MAX_THREADS);
+		int secs = arg_long(argv[3], "SECONDS", 1, 3600);
+		long pages = argc > 4 ? arg_long(argv[4], "PAGES", 1, 1L << 20) : 512;
+		mmstat_begin();
+		run_faults(mode, threads, secs, pages, mode[0] == 'm');
+		mmstat_end(mode);
+	} else if (!strcmp(mode, "null")) {
+		if (argc != 3)
+			usage();
+		run_null(arg_long(argv[2], "SECONDS", 1, 3600));
+	} else if (!strcmp(mode, "all")) {
+		if (argc > 4)
+			usage();
+		int secs = argc > 2 ? arg_long(argv[2], "SECONDS", 1, 3600) : 3;
+		long pages = argc > 3 ? arg_long(argv[3], "PAGES", 1, 1L << 20) : 512;
+		run_null(secs);
+		mmstat_begin();
+		run_faults("pf", 1, secs, pages, 0);
+		mmstat_end("pf1");
+		mmstat_begin();
+		run_faults("pf", 2, secs, pages, 0);
+		mmstat_end("pf2");
+		mmstat_begin();
+		run_faults("mix", 1, secs, pages, 1);
+		mmstat_end("mix1");
+		mmstat_dump();
+		printf("pfbench done\n");
+	} else {
+		usage();
+	}
+	return 0;
+}
