@@ -316,8 +316,7 @@ static long sys_execve(const char __user *upath, const char *const __user *uargv
 
 	/* The point of no return: switch to the new image. */
 	struct task *t = current;
-	struct mm *old = p->mm;
-	p->mm = mm;
+	struct mm *old = process_set_mm(p, mm);
 	mm_switch(mm);
 	mm_put(old);
 	vfork_release(t); /* a vfork parent may run again: we left its memory */

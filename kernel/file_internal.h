@@ -158,6 +158,25 @@ int initramfs_walk(const char *base, const char *path, bool follow, struct looku
 void npath_pop(char *npath); /* drop the last component ("" stays "") */
 enum { DEV_NONE, DEV_NULL, DEV_CONSOLE };
 int initramfs_dev(const char *base, const char *path); /* which device path names, or DEV_NONE */
+/* read and lseek of a file whose bytes are f->data[0, f->size) (initramfs
+ * regular files, /proc files) */
+long reg_read(struct file *f, char __user *buf, size_t n);
+long reg_lseek(struct file *f, int64_t off, int whence);
+/* A getdents64 listing in progress (initramfs_file.c). */
+struct dents {
+	char __user *ubuf;
+	size_t n, done;	     /* buffer size, bytes written */
+	uint64_t index, pos; /* entries passed, first to write */
+	const char *dir;
+	int err;
+};
+/* Write one linux_dirent64; 1 stops the listing (buffer full, fault). */
+int dents_emit(struct dents *d, const char *name, size_t len, uint32_t mode, uint64_t ino);
+
+/* /proc (procfs.c), for normalised archive-form paths ("proc/self/maps"). */
+bool procfs_path(const char *npath); /* is it under /proc? */
+int procfs_open(const char *npath, unsigned flags, struct file **out);
+int procfs_stat(const char *npath, struct kstat *st);
 void initramfs_dev_stat(int dev, struct kstat *st);
 struct file *initramfs_dev_open(int dev, unsigned flags);
 void initramfs_entry_stat(const struct cpio_entry *e, const char *npath, struct kstat *st);

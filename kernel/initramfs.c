@@ -248,8 +248,17 @@ int initramfs_chdir_path(const char *base, const char *path, char *out, size_t o
 	return 0;
 }
 
+/* Is the path under /proc?  Then its normalised form is in n. */
+static bool in_proc(const char *base, const char *path, char *n, size_t nsz)
+{
+	return join_normalize(base, path, n, nsz) >= 0 && procfs_path(n);
+}
+
 int initramfs_stat(const char *base, const char *path, bool follow, struct kstat *st)
 {
+	char n[PATH_LEN];
+	if (in_proc(base, path, n, sizeof(n)))
+		return procfs_stat(n, st);
 	int dev = initramfs_dev(base, path);
 	if (dev) {
 		initramfs_dev_stat(dev, st);
@@ -264,6 +273,12 @@ int initramfs_stat(const char *base, const char *path, bool follow, struct kstat
 
 int initramfs_access(const char *base, const char *path, int mode, bool follow)
 {
+	char n[PATH_LEN];
+	struct kstat st;
+	if (in_proc(base, path, n, sizeof(n))) {
+		int r = procfs_stat(n, &st);
+		return r ? r : (mode & W_OK) ? -EACCES : 0;
+	}
 	if (initramfs_dev(base, path))
 		return 0; /* root may read and write the devices */
 	struct lookup lk;
@@ -306,6 +321,9 @@ static int open_check(const struct lookup *lk, unsigned flags)
 int initramfs_open(const char *base, const char *path, unsigned flags, struct file **out)
 {
 	unsigned keep = flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC);
+	char n[PATH_LEN];
+	if (in_proc(base, path, n, sizeof(n)))
+		return procfs_open(n, flags, out);
 	int dev = initramfs_dev(base, path);
 	if (dev) {
 		if ((flags & O_CREAT) && (flags & O_EXCL))

@@ -64,7 +64,7 @@ static long reg_read_at(struct file *f, char __user *buf, size_t n, uint64_t off
 	return copy_to_user(buf, f->data + off, n) ? -EFAULT : (long)n;
 }
 
-static long reg_read(struct file *f, char __user *buf, size_t n)
+long reg_read(struct file *f, char __user *buf, size_t n)
 {
 	mutex_lock(&f->pos_lock);
 	long r = reg_read_at(f, buf, n, f->pos);
@@ -101,7 +101,7 @@ static long seek_pos(int64_t pos, int64_t size, int64_t off, int whence, int64_t
 	return *out < 0 ? -EINVAL : 0;
 }
 
-static long reg_lseek(struct file *f, int64_t off, int whence)
+long reg_lseek(struct file *f, int64_t off, int whence)
 {
 	int64_t np;
 	mutex_lock(&f->pos_lock);
@@ -160,14 +160,6 @@ static long dir_lseek(struct file *f, int64_t off, int whence)
 	return r;
 }
 
-struct dents {
-	char __user *ubuf;
-	size_t n, done;	     /* buffer size, bytes written */
-	uint64_t index, pos; /* entries passed, first to write */
-	const char *dir;
-	int err;
-};
-
 static uint8_t dtype(uint32_t mode)
 {
 	switch (mode & S_IFMT) {
@@ -186,8 +178,7 @@ static uint8_t dtype(uint32_t mode)
 	}
 }
 
-/* Write one linux_dirent64; 1 stops the listing (buffer full, fault). */
-static int dents_emit(struct dents *d, const char *name, size_t len, uint32_t mode, uint64_t ino)
+int dents_emit(struct dents *d, const char *name, size_t len, uint32_t mode, uint64_t ino)
 {
 	if (d->index < d->pos || len > NAME_MAX) {
 		d->index++;

@@ -158,8 +158,7 @@ static void process_exit_last(struct process *p)
 {
 	files_put(p->files);
 	p->files = NULL;
-	struct mm *mm = p->mm;
-	p->mm = NULL;
+	struct mm *mm = process_set_mm(p, NULL);
 	mm_switch(NULL);
 	mm_put(mm);
 
@@ -358,3 +357,43 @@ SYSCALL(getppid, sys_getppid);
 SYSCALL(set_tid_address, sys_set_tid_address);
 SYSCALL(set_robust_list, sys_set_robust_list);
 SYSCALL(wait4, sys_wait4);
+
+int process_pids(int *out, int max, int from)
+{
+	int n = 0;
+	unsigned long f = spin_lock_irqsave(&proc_tree_lock);
+	struct list_head *pos;
+	list_for_each(pos, &all_processes) {
+		struct process *p = list_entry(pos, struct process, all_node);
+		if (p->pid >= from && p->state == PROC_ALIVE && n < max)
+			out[n++] = p->pid;
+	}
+	spin_unlock_irqrestore(&proc_tree_lock, f);
+	/* all_processes is in creation order, pids grow: the first max */
+	for (int i = 1; i < n; i++)
+		for (int j = i; j > 0 && out[j - 1] > out[j]; j--) {
+			int t = out[j];
+			out[j] = out[j - 1];
+			out[j - 1] = t;
+		}
+	return n;
+}
+
+struct mm *process_get_mm(struct process *p)
+{
+	unsigned long f = spin_lock_irqsave(&p->lock);
+	struct mm *mm = p->mm;
+	if (mm)
+		mm_get(mm);
+	spin_unlock_irqrestore(&p->lock, f);
+	return mm;
+}
+
+struct mm *process_set_mm(struct process *p, struct mm *mm)
+{
+	unsigned long f = spin_lock_irqsave(&p->lock);
+	struct mm *old = p->mm;
+	p->mm = mm;
+	spin_unlock_irqrestore(&p->lock, f);
+	return old;
+}

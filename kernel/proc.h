@@ -63,7 +63,8 @@ struct process {
 	bool exiting;                /* group exit under way: every thread leaves */
 	struct task *exec_task;      /* execve under way: every other thread leaves */
 	int exit_status;             /* wait status (Linux encoding), valid once exiting */
-	struct mm *mm;               /* changed only by exec, by the process's only thread */
+	struct mm *mm;               /* changed only by exec (its only thread) and the exit of the
+				      * last thread, under lock: others use process_get_mm() */
 	struct files *files;         /* ditto */
 	char cwd[256];               /* absolute, normalised; under lock */
 	struct k_sigaction sig[NSIG + 1]; /* under lock */
@@ -88,6 +89,10 @@ struct process *process_alloc(void);   /* empty: no mm, files or threads yet */
 void process_free(struct process *p);   /* a reaped zombie */
 void process_add_thread(struct process *p, struct task *t);
 struct process *process_find(int pid); /* caller holds proc_tree_lock */
+/* Up to max pids >= from of live processes, ascending; the count. */
+int process_pids(int *out, int max, int from);
+struct mm *process_get_mm(struct process *p); /* a reference to p's mm, or NULL (exited) */
+struct mm *process_set_mm(struct process *p, struct mm *mm); /* the old one (its reference passes to the caller) */
 struct task *task_find(int tid);       /* ditto: any live thread */
 /* Create the first process from an ELF file in the initramfs (kernel/main.c). */
 int process_spawn_init(const char *path, int argc, const char *const *argv);

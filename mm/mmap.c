@@ -184,7 +184,7 @@ long vm_mmap(struct mm *mm, uint64_t addr, uint64_t len, unsigned prot, unsigned
 		v->file_data = file->data + MIN(off, file->size);
 		v->file_size = file->size > off ? file->size - off : 0;
 		v->file_ino = file->ino;
-		if (file->path && !(v->file_path = kstrdup(file->path)))
+		if (file->path && !(v->file_path = kstrdup_abs(file->path)))
 			goto fail;
 	} else if (vflags & VM_SHARED) {
 		v->pgoff = 0;

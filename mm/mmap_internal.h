@@ -19,3 +19,4 @@ long get_unmapped_area(struct mm *mm, uint64_t addr, uint64_t len, unsigned flag
  * (splitting failed; nothing was removed).  mmap_lock held for write. */
 int do_munmap(struct mm *mm, uint64_t start, uint64_t end);
 char *kstrdup(const char *s);
+char *kstrdup_abs(const char *path); /* with a leading '/' added if it has none */

@@ -122,6 +122,19 @@ char *kstrdup(const char *s)
 	return d;
 }
 
+char *kstrdup_abs(const char *path)
+{
+	if (path[0] == '/')
+		return kstrdup(path);
+	size_t n = strlen(path) + 1;
+	char *d = kmalloc(n + 1);
+	if (d) {
+		d[0] = '/';
+		memcpy(d + 1, path, n);
+	}
+	return d;
+}
+
 struct vma *vma_new(uint64_t start, uint64_t end, unsigned prot, unsigned flags)
 {
 	struct vma *v = kzalloc(sizeof(*v));

@@ -1,0 +1,278 @@
+/* procfs.c - a small read-only /proc: what the kernel knows about memory,
+ * in the formats Linux programs and people already read.
+ *
+ *   /proc                 directory: meminfo, mmstat, self, one entry per pid
+ *   /proc/self, /proc/N   directory: maps
+ *   /proc/N/maps          the VMAs of process N (Linux's show_map_vma format)
+ *   /proc/meminfo         MemTotal, MemFree, MemAvailable (Linux's format)
+ *   /proc/mmstat          the memory-manager counters (mm/mmstat.h), "name value"
+ *
+ * A file's text is generated when it is opened (a snapshot, as a seq_file
+ * gives when read in one go) into a kmalloc'd buffer that reads, lseeks
+ * and fstat serve like an initramfs file's bytes; release frees it.
+ * Paths arrive normalised and relative to the root ("proc/self/maps"),
+ * from the initramfs path operations (initramfs.c), which hand everything
+ * under "proc" here. */
+#include "kernel/file_internal.h"
+#include "kernel/errno.h"
+#include "kernel/printk.h"
+#include "kernel/proc.h"
+#include "kernel/string.h"
+#include "mm/frame.h"
+#include "mm/mmap_lock.h"
+#include "mm/mmstat.h"
+#include "mm/slab.h"
+
+#define PROC_DEV 0x16   /* st_dev of /proc files (Linux's procfs: 0:22) */
+#define MAPS_NAME_COL 72 /* 25 + 6 * sizeof(void *) - 1: where a maps line's name is padded to */
+
+/* A growing text buffer. */
+struct text {
+	char *buf;
+	size_t len, cap;
+	bool oom;
+};
+
+static void __printf(2, 3) text_printf(struct text *t, const char *fmt, ...)
+{
+	for (;;) {
+		va_list ap;
+		va_start(ap, fmt);
+		int n = vsnprintf(t->buf ? t->buf + t->len : NULL, t->buf ? t->cap - t->len : 0, fmt, ap);
+		va_end(ap);
+		if (t->buf && t->len + (size_t)n < t->cap) {
+			t->len += (size_t)n;
+			return;
+		}
+		size_t cap = MAX(t->cap * 2, t->len + (size_t)n + 256);
+		char *nb = kmalloc(cap);
+		if (!nb) {
+			t->oom = true;
+			return;
+		}
+		if (t->buf)
+			memcpy(nb, t->buf, t->len);
+		kfree(t->buf);
+		t->buf = nb;
+		t->cap = cap;
+	}
+}
+
+/* ---- what the files say ---- */
+
+static const char *vma_name(const struct mm *mm, const struct vma *v)
+{
+	if (v->file_path)
+		return v->file_path;
+	if (v->shm)
+		return "/dev/zero (deleted)";
+	if (v->start <= mm->brk && v->end >= mm->brk_start && (v->flags & VM_HEAP))
+		return "[heap]";
+	if (v->flags & VM_STACK)
+		return "[stack]";
+	return NULL;
+}
+
+static void show_maps(struct text *t, struct mm *mm)
+{
+	mmap_read_lock(mm);
+	for (struct vma *v = vma_find_next(mm, 0); v; v = vma_find_next(mm, v->end)) {
+		bool file = v->flags & VM_FILE, shm = v->shm != NULL;
+		const char *name = vma_name(mm, v);
+		size_t start = t->len;
+		text_printf(t, "%08llx-%08llx %c%c%c%c %08llx %02x:%02x %llu ", (unsigned long long)v->start,
+			    (unsigned long long)v->end, v->prot & PROT_READ ? 'r' : '-', v->prot & PROT_WRITE ? 'w' : '-',
+			    v->prot & PROT_EXEC ? 'x' : '-', v->flags & VM_SHARED ? 's' : 'p',
+			    (unsigned long long)(file || shm ? v->pgoff << PAGE_SHIFT : 0), 0, file || shm ? 1 : 0,
+			    (unsigned long long)(file ? v->file_ino : shm ? ((uint64_t)(uintptr_t)v->shm >> 6) & 0xffffff : 0));
+		if (name) {
+			size_t used = t->len - start;
+			text_printf(t, "%*s%s", (int)(used < MAPS_NAME_COL ? MAPS_NAME_COL - used + 1 : 1), "", name);
+		}
+		text_printf(t, "\n");
+	}
+	mmap_read_unlock(mm);
+}
+
+static void show_meminfo(struct text *t)
+{
+	uint64_t total = frames_total() * (PAGE_SIZE / 1024), free = frames_free() * (PAGE_SIZE / 1024);
+	static const char *const zero[] = { "Buffers", "Cached", "SwapCached", "SwapTotal", "SwapFree" };
+	text_printf(t, "MemTotal:       %8llu kB\n", (unsigned long long)total);
+	text_printf(t, "MemFree:        %8llu kB\n", (unsigned long long)free);
+	text_printf(t, "MemAvailable:   %8llu kB\n", (unsigned long long)free);
+	for (size_t i = 0; i < ARRAY_SIZE(zero); i++)
+		text_printf(t, "%s:%*s%8u kB\n", zero[i], (int)(15 - strlen(zero[i])), "", 0u);
+}
+
+static void show_mmstat(struct text *t)
+{
+	for (int i = 0; i < MMSTAT_NR; i++)
+		text_printf(t, "%s %llu\n", mmstat_names[i], (unsigned long long)mmstat_read((enum mmstat_item)i));
+}
+
+/* ---- the tree of names ---- */
+
+enum pnode { P_NONE, P_ROOT, P_PID_DIR, P_MAPS, P_MEMINFO, P_MMSTAT };
+
+/* What npath names; *pid for the per-process entries (0: none such). */
+static enum pnode lookup(const char *npath, int *pid)
+{
+	const char *s = npath + 4; /* after "proc" */
+	*pid = 0;
+	if (!*s)
+		return P_ROOT;
+	s++; /* the '/' */
+	if (!strcmp(s, "meminfo"))
+		return P_MEMINFO;
+	if (!strcmp(s, "mmstat"))
+		return P_MMSTAT;
+	if (!strncmp(s, "self", 4) && (s[4] == '/' || !s[4])) {
+		*pid = current->proc->pid;
+		s += 4;
+	} else {
+		int n = 0;
+		while (*s >= '0' && *s <= '9' && n < 10000000)
+			n = n * 10 + (*s++ - '0');
+		if (!n || (*s && *s != '/'))
+			return P_NONE;
+		unsigned long f = spin_lock_irqsave(&proc_tree_lock);
+		struct process *p = process_find(n);
+		bool alive = p && p->state == PROC_ALIVE;
+		spin_unlock_irqrestore(&proc_tree_lock, f);
+		if (!alive)
+			return P_NONE;
+		*pid = n;
+	}
+	if (!*s)
+		return P_PID_DIR;
+	return !strcmp(s, "/maps") ? P_MAPS : P_NONE;
+}
+
+bool procfs_path(const char *npath)
+{
+	return !strncmp(npath, "proc", 4) && (npath[4] == '/' || !npath[4]);
+}
+
+static void stat_node(enum pnode n, int pid, struct kstat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_dev = PROC_DEV;
+	st->st_ino = (uint64_t)n << 32 | (uint32_t)pid;
+	bool dir = n == P_ROOT || n == P_PID_DIR;
+	st->st_mode = dir ? S_IFDIR | 0555 : S_IFREG | 0444;
+	st->st_nlink = dir ? 2 : 1;
+	st->st_blksize = 1024;
+}
+
+int procfs_stat(const char *npath, struct kstat *st)
+{
+	int pid;
+	enum pnode n = lookup(npath, &pid);
+	if (n == P_NONE)
+		return -ENOENT;
+	stat_node(n, pid, st);
+	return 0;
+}
+
+/* ---- open files ---- */
+
+static void procfs_fstat(struct file *f, struct kstat *st)
+{
+	stat_node((enum pnode)(f->ino >> 32), (int)(uint32_t)f->ino, st);
+}
+
+static void procfs_release(struct file *f) { kfree((void *)f->data); }
+
+static const struct file_ops text_ops = {
+    .read = reg_read,
+    .lseek = reg_lseek,
+    .stat = procfs_fstat,
+    .release = procfs_release,
+};
+
+static long pdir_read(struct file *f, char __user *buf, size_t n) { return -EISDIR; }
+
+static long pdir_getdents64(struct file *f, char __user *buf, size_t n)
+{
+	mutex_lock(&f->pos_lock);
+	struct dents d = {.ubuf = buf, .n = n, .pos = f->pos, .dir = f->path};
+	enum pnode node = (enum pnode)(f->ino >> 32);
+	int r = dents_emit(&d, ".", 1, S_IFDIR, f->ino) || dents_emit(&d, "..", 2, S_IFDIR, 1);
+	if (!r && node == P_PID_DIR) {
+		r = dents_emit(&d, "maps", 4, S_IFREG, (uint64_t)P_MAPS << 32 | (uint32_t)f->ino);
+	} else if (!r) {
+		r = dents_emit(&d, "meminfo", 7, S_IFREG, (uint64_t)P_MEMINFO << 32) ||
+		    dents_emit(&d, "mmstat", 6, S_IFREG, (uint64_t)P_MMSTAT << 32) ||
+		    dents_emit(&d, "self", 4, S_IFDIR, (uint64_t)P_PID_DIR << 32);
+		int pids[64], n_pids, from = 0;
+		while (!r && (n_pids = process_pids(pids, ARRAY_SIZE(pids), from)) > 0) {
+			for (int i = 0; i < n_pids && !r; i++) {
+				char name[12];
+				int len = snprintf(name, sizeof(name), "%d", pids[i]);
+				r = dents_emit(&d, name, (size_t)len, S_IFDIR, (uint64_t)P_PID_DIR << 32 | (uint32_t)pids[i]);
+			}
+			from = pids[n_pids - 1] + 1;
+		}
+	}
+	if (d.done)
+		f->pos = d.index;
+	mutex_unlock(&f->pos_lock);
+	return d.done ? (long)d.done : d.err;
+}
+
+static const struct file_ops dir_ops = {
+    .read = pdir_read,
+    .getdents64 = pdir_getdents64,
+    .stat = procfs_fstat,
+};
+
+static int fill(enum pnode n, int pid, struct text *t)
+{
+	if (n == P_MEMINFO) {
+		show_meminfo(t);
+	} else if (n == P_MMSTAT) {
+		show_mmstat(t);
+	} else {
+		struct mm *mm = NULL;
+		unsigned long f = spin_lock_irqsave(&proc_tree_lock);
+		struct process *p = process_find(pid);
+		if (p)
+			mm = process_get_mm(p);
+		spin_unlock_irqrestore(&proc_tree_lock, f);
+		if (!p)
+			return -ENOENT;
+		if (mm) { /* a zombie's maps are empty */
+			show_maps(t, mm);
+			mm_put(mm);
+		}
+	}
+	return t->oom ? -ENOMEM : 0;
+}
+
+int procfs_open(const char *npath, unsigned flags, struct file **out)
+{
+	int pid;
+	enum pnode n = lookup(npath, &pid);
+	if (n == P_NONE)
+		return (flags & O_CREAT) ? -EACCES : -ENOENT;
+	bool dir = n == P_ROOT || n == P_PID_DIR;
+	if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC))
+		return dir ? -EISDIR : -EACCES;
+	if ((flags & O_DIRECTORY) && !dir)
+		return -ENOTDIR;
+	struct text t = { 0 };
+	int r = dir ? 0 : fill(n, pid, &t);
+	struct file *f = r ? NULL : file_alloc(dir ? &dir_ops : &text_ops, flags & ~(O_CREAT | O_EXCL | O_CLOEXEC));
+	if (!f) {
+		kfree(t.buf);
+		return r ? r : -ENOMEM;
+	}
+	f->data = (const uint8_t *)t.buf;
+	f->size = t.len;
+	f->mode = dir ? S_IFDIR | 0555 : S_IFREG | 0444;
+	f->ino = (uint64_t)n << 32 | (uint32_t)pid;
+	strlcpy(f->path, npath, sizeof(f->path));
+	*out = f;
+	return 0;
+}
