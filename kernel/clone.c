@@ -125,6 +125,11 @@ static long sys_clone(uint64_t flags, uint64_t newsp, int __user *parent_tid, in
 		t->user_tf->rsp = newsp;
 	t->fs_base = flags & CLONE_SETTLS ? tls : me->fs_base;
 	t->sigmask = me->sigmask;
+	if (!(flags & CLONE_VM) || (flags & CLONE_VFORK)) { /* a new process keeps the alternate stack */
+		t->sas_ss_sp = me->sas_ss_sp;
+		t->sas_ss_size = me->sas_ss_size;
+		t->sas_ss_flags = me->sas_ss_flags;
+	}
 	fpu_save(me->fpu);
 	fpu_copy(t->fpu, me->fpu);
 	memcpy(t->name, me->name, sizeof(t->name));

@@ -231,6 +231,8 @@ static void exec_set_regs(struct task *t, uint64_t entry, uint64_t sp)
 	tf->rflags = RFLAGS_IF | 0x2;
 	tf->vector = VEC_SYSCALL;
 	t->fs_base = 0;
+	t->sas_ss_sp = t->sas_ss_size = 0; /* execve drops the alternate signal stack */
+	t->sas_ss_flags = 0;
 	fpu_reset(t->fpu);
 }
 

@@ -69,6 +69,7 @@ struct process {
 	char cwd[256];               /* absolute, normalised; under lock */
 	struct k_sigaction sig[NSIG + 1]; /* under lock */
 	uint64_t sigpending;         /* process-directed signals, atomic */
+	int sigsender[NSIG + 1];     /* kill: the sender's pid per pending signal (siginfo); under lock */
 
 	/* under proc_tree_lock */
 	enum proc_state state;
@@ -106,8 +107,14 @@ __noreturn void do_exit_group(int wait_status);
 __noreturn void do_exit_thread(int code);
 /* Send signal sig to a process (kill) or one thread (tgkill). */
 int send_signal(struct process *p, struct task *t, int sig);
-/* Deliver pending signals on the way back to user mode (default actions). */
+/* Deliver pending signals on the way back to user mode: a handler's frame
+ * on the user stack, or the default action. */
 void handle_signals(struct trap_frame *tf);
+/* A synchronous fault signal (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP)
+ * for the current thread, from a user-mode exception: delivered at once
+ * to its handler; blocked, ignored or default means death with a one-line
+ * report naming reason. */
+void force_sig_fault(int sig, int code, uint64_t addr, const char *reason, struct trap_frame *tf);
 /* Report a user fault and kill the process: one line, then SIGSEGV's status. */
 __noreturn void user_fault_kill(int sig, uint64_t addr, const char *reason, struct trap_frame *tf);
 bool fatal_signal_pending(void); /* the current process is exiting */

@@ -65,6 +65,9 @@ struct task {
 	uint64_t robust_list;       /* recorded, not walked */
 	uint64_t sigmask;           /* blocked signals (rt_sigprocmask) */
 	uint64_t sigpending;        /* thread-directed signals (tkill/tgkill), atomic */
+	int sigsender[65];          /* tkill/tgkill: the sender's pid per pending signal (siginfo) */
+	uint64_t sas_ss_sp, sas_ss_size; /* sigaltstack (0 size: none) */
+	unsigned sas_ss_flags;      /* SS_AUTODISARM */
 	bool uaccess_nofault;       /* user copies must not sleep in the fault handler (futex) */
 
 	struct list_head thread_node; /* in proc->threads, under proc->lock */

@@ -1,22 +1,27 @@
-/* signal.c - signals, as far as faultline has them: dispositions
- * (rt_sigaction), masks (rt_sigprocmask), sending (kill, tkill, tgkill) and
- * the default actions.  A signal whose action is to terminate ends the
- * process with that signal's wait status; ignored ones are dropped.
- * Delivery to user handlers is not implemented yet (the memory-manager
- * issue adds it): a caught signal is dropped with a warning.
- * Dispositions are under p->lock; pending masks are updated atomically. */
+/* signal.c - signals: dispositions (rt_sigaction), masks
+ * (rt_sigprocmask, rt_sigpending), sending (kill, tkill, tgkill), faults
+ * turned into signals (force_sig_fault), and choosing what to deliver on
+ * the way back to user mode (handle_signals).  signal_frame.c builds the
+ * handler's frame and undoes it (rt_sigreturn).
+ *
+ * A signal whose default action is to terminate ends the process at once
+ * with that signal's wait status; ignored ones are dropped; caught ones
+ * are marked pending (thread- or process-directed, with the sender's pid
+ * for siginfo) and delivered, lowest number first, one handler frame per
+ * return to user mode, when not blocked by the thread's mask.
+ * Dispositions and process sender pids are under p->lock; pending masks
+ * are updated atomically; t->sigmask and the alternate stack belong to
+ * the thread itself. */
 #include "kernel/proc.h"
 #include "kernel/atomic.h"
 #include "kernel/errno.h"
 #include "kernel/printk.h"
+#include "kernel/signal_internal.h"
 #include "kernel/syscall.h"
 
-#define SA_RESTORER 0x04000000
 #define SIG_BLOCK 0
 #define SIG_UNBLOCK 1
 #define SIG_SETMASK 2
-#define SIGBIT(s) (1ull << ((s) - 1))
-#define UNBLOCKABLE (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))
 
 static bool default_ignored(int sig)
 {
@@ -37,25 +42,78 @@ int send_signal(struct process *p, struct task *t, int sig)
 		process_kill(p, W_EXITCODE(0, sig));
 		return 0;
 	}
-	if (t)
+	int sender = current->proc ? current->proc->pid : 0;
+	f = spin_lock_irqsave(&p->lock);
+	if (t) {
+		t->sigsender[sig] = sender;
 		fetch_or(&t->sigpending, SIGBIT(sig));
-	else
+	} else {
+		p->sigsender[sig] = sender;
 		fetch_or(&p->sigpending, SIGBIT(sig));
+	}
+	spin_unlock_irqrestore(&p->lock, f);
 	return 0;
+}
+
+/* Run sig's action for the current thread: a handler frame, nothing, or
+ * the end of the process.  info says why. */
+static void deliver(struct trap_frame *tf, int sig, const struct ksiginfo *info, const char *reason)
+{
+	struct task *t = current;
+	struct process *p = t->proc;
+	unsigned long f = spin_lock_irqsave(&p->lock);
+	struct k_sigaction ka = p->sig[sig];
+	if (ka.handler != SIG_DFL && ka.handler != SIG_IGN && (ka.flags & SA_RESETHAND))
+		p->sig[sig].handler = SIG_DFL;
+	spin_unlock_irqrestore(&p->lock, f);
+	if (ka.handler == SIG_IGN || (ka.handler == SIG_DFL && default_ignored(sig)))
+		return;
+	if (ka.handler == SIG_DFL) {
+		if (reason)
+			user_fault_kill(sig, info->addr, reason, tf);
+		do_exit_group(W_EXITCODE(0, sig));
+	}
+	if (setup_rt_frame(tf, sig, &ka, info))
+		user_fault_kill(SIGSEGV, tf->rsp, "cannot write a signal frame on the stack", tf);
 }
 
 void handle_signals(struct trap_frame *tf)
 {
 	struct task *t = current;
-	uint64_t pend = (load_relaxed(&t->sigpending) | load_relaxed(&t->proc->sigpending)) & ~t->sigmask;
+	struct process *p = t->proc;
+	uint64_t pend = (load_relaxed(&t->sigpending) | load_relaxed(&p->sigpending)) & ~t->sigmask;
 	if (!pend)
 		return;
 	int sig = __builtin_ctzll(pend) + 1;
-	fetch_and(&t->sigpending, ~SIGBIT(sig));
-	fetch_and(&t->proc->sigpending, ~SIGBIT(sig));
-	printk(KERN_WARNING "faultline: pid %d: signal %d caught by a handler: handlers are not supported yet; "
-			    "ignored\n",
-	       t->proc->pid, sig);
+	struct ksiginfo info = { .signo = sig };
+	unsigned long f = spin_lock_irqsave(&p->lock);
+	if (load_relaxed(&t->sigpending) & SIGBIT(sig)) {
+		fetch_and(&t->sigpending, ~SIGBIT(sig));
+		info.code = SI_TKILL;
+		info.pid = t->sigsender[sig];
+	} else {
+		fetch_and(&p->sigpending, ~SIGBIT(sig));
+		info.code = SI_USER;
+		info.pid = p->sigsender[sig];
+	}
+	spin_unlock_irqrestore(&p->lock, f);
+	deliver(tf, sig, &info, NULL);
+}
+
+void force_sig_fault(int sig, int code, uint64_t addr, const char *reason, struct trap_frame *tf)
+{
+	struct task *t = current;
+	struct process *p = t->proc;
+	/* A fault signal cannot be blocked or ignored: like Linux's
+	 * force_sig_info, such a disposition becomes the default (death). */
+	unsigned long f = spin_lock_irqsave(&p->lock);
+	if ((t->sigmask & SIGBIT(sig)) || p->sig[sig].handler == SIG_IGN) {
+		p->sig[sig].handler = SIG_DFL;
+		t->sigmask &= ~SIGBIT(sig);
+	}
+	spin_unlock_irqrestore(&p->lock, f);
+	struct ksiginfo info = { .signo = sig, .code = code, .addr = addr };
+	deliver(tf, sig, &info, reason);
 }
 
 static long sys_rt_sigaction(int sig, const struct k_sigaction __user *act, struct k_sigaction __user *oact,
@@ -103,6 +161,15 @@ static long sys_rt_sigprocmask(int how, const uint64_t __user *set, uint64_t __u
 	return 0;
 }
 
+static long sys_rt_sigpending(uint64_t __user *set, size_t sigsetsize)
+{
+	if (sigsetsize > 8)
+		return -EINVAL;
+	struct task *t = current;
+	uint64_t pend = (load_relaxed(&t->sigpending) | load_relaxed(&t->proc->sigpending)) & t->sigmask;
+	return copy_to_user(set, &pend, sigsetsize) ? -EFAULT : 0;
+}
+
 static long sys_kill(int pid, int sig)
 {
 	if (sig < 0 || sig > NSIG)
@@ -139,6 +206,7 @@ static long sys_tgkill(int tgid, int tid, int sig)
 
 SYSCALL(rt_sigaction, sys_rt_sigaction);
 SYSCALL(rt_sigprocmask, sys_rt_sigprocmask);
+SYSCALL(rt_sigpending, sys_rt_sigpending);
 SYSCALL(kill, sys_kill);
 SYSCALL(tkill, sys_tkill);
 SYSCALL(tgkill, sys_tgkill);

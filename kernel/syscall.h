@@ -74,6 +74,7 @@ void exit_to_user(struct trap_frame *tf);
 #define __NR_setsid 112
 #define __NR_getpgid 121
 #define __NR_getsid 124
+#define __NR_rt_sigpending 127
 #define __NR_sigaltstack 131
 #define __NR_arch_prctl 158
 #define __NR_sync 162

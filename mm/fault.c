@@ -61,7 +61,6 @@ int mm_fault(struct mm *mm, uint64_t addr, unsigned access)
 		phys_addr_t pa;
 		r = shmem_page(v->shm, v->pgoff + ((va - v->start) >> PAGE_SHIFT), &pa);
 		if (r) {
-			r = r == -ERANGE ? -EFAULT : r;
 			goto out;
 		}
 		page = phys_to_virt(pa);

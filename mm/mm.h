@@ -130,7 +130,8 @@ void mm_switch(struct mm *next);        /* load next's page tables on this CPU (
 #define FAULT_EXEC 2
 /* Resolve a user page fault at addr: 0 when the page is now mapped,
  * -EFAULT when addr is in no VMA (SEGV_MAPERR), -EACCES when the VMA does
- * not allow the access (SEGV_ACCERR), -ENOMEM when out of memory. */
+ * not allow the access (SEGV_ACCERR), -ENOMEM when out of memory, -ERANGE
+ * beyond the end of the shared object a VMA maps (SIGBUS). */
 int mm_fault(struct mm *mm, uint64_t addr, unsigned access);
 /* Is addr in a MAP_SHARED mapping?  Then 1 and its physical address (the
  * page faulted in if needed) in *pa; 0 if not; -EFAULT if unmapped.  For

@@ -85,3 +85,23 @@ void *fpu_alloc(void)
 }
 
 void fpu_free(void *area) { page_free(area, 0); }
+
+void fpu_set_legacy(void *area, const void *legacy)
+{
+	uint8_t *a = area;
+	uint32_t mask;
+	memcpy(&mask, a + 28, 4); /* MXCSR_MASK, as the CPU stored it */
+	memcpy(a, legacy, 512);
+	uint32_t mxcsr;
+	memcpy(&mxcsr, a + 24, 4);
+	mxcsr &= mask ? mask : 0xffbf; /* a reserved bit set would make the restore fault */
+	memcpy(a + 24, &mxcsr, 4);
+	memcpy(a + 28, &mask, 4);
+	memset(a + 464, 0, 48); /* the software-available bytes */
+	if (use_xsave) { /* XSTATE_BV: x87 and SSE come from the legacy area */
+		uint64_t bv;
+		memcpy(&bv, a + 512, 8);
+		bv |= 3;
+		memcpy(a + 512, &bv, 8);
+	}
+}

@@ -14,3 +14,6 @@ void fpu_save(void *area);
 void fpu_restore(const void *area);
 void fpu_copy(void *dst, const void *src);
 void fpu_reset(void *area); /* back to the initial state (exec) */
+/* Signal return: take x87/SSE state from a 512-byte fxsave image (user
+ * supplied: MXCSR's reserved bits are cleared, so restoring cannot fault). */
+void fpu_set_legacy(void *area, const void *legacy);

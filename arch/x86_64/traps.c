@@ -19,6 +19,7 @@
 #include "kernel/proc.h"
 #include "kernel/uaccess.h"
 #include "mm/mm.h"
+#include "mm/mmstat.h"
 #include "mm/vmap.h"
 
 extern irq_handler_t irq_handlers[256];
@@ -145,18 +146,20 @@ static void nmi(struct trap_frame *tf)
 	serial_write(buf, (size_t)MIN(n, (int)sizeof(buf) - 1));
 }
 
-/* The signal and report for an exception in user mode. */
+/* The signal for an exception in user mode, with Linux's si_code and
+ * si_addr; the thread's handler runs, or the process dies with a report. */
+#define SEGV_MAPERR 1
+#define SEGV_ACCERR 2
+#define ILL_ILLOPN 2
+#define FPE_INTDIV 1
+#define FPE_FLTINV 7
+#define BUS_ADRALN 1
+#define BUS_ADRERR 2
+#define TRAP_BRKPT 1
+#define SI_KERNEL_CODE 0x80
 static void user_exception(struct trap_frame *tf)
 {
 	unsigned v = tf->vector;
-	int sig;
-	switch (v) {
-	case 0: case 16: case 19: sig = SIGFPE; break;
-	case 1: case 3: sig = SIGTRAP; break;
-	case 6: sig = SIGILL; break;
-	case 17: sig = SIGBUS; break;
-	default: sig = SIGSEGV; break;
-	}
 	irq_enable();
 	if (v == 14) {
 		uint64_t addr = read_cr2(), e = tf->error;
@@ -164,16 +167,32 @@ static void user_exception(struct trap_frame *tf)
 		int r = addr < USER_TOP ? mm_fault(current->proc->mm, addr, access) : -EFAULT;
 		if (r == 0)
 			return;
-		const char *why = r == -ENOMEM   ? "out of memory"
-				  : r == -EACCES ? (e & 2 ? "write to a page without PROT_WRITE (SEGV_ACCERR)"
-						: e & 16 ? "execute in a page without PROT_EXEC (SEGV_ACCERR)"
-							 : "read of a PROT_NONE page (SEGV_ACCERR)")
-						 : (e & 2 ? "write to an unmapped address (SEGV_MAPERR)"
-						: e & 16 ? "execute at an unmapped address (SEGV_MAPERR)"
-							 : "read of an unmapped address (SEGV_MAPERR)");
-		user_fault_kill(r == -ENOMEM ? SIGKILL : SIGSEGV, addr, why, tf);
+		if (r == -ENOMEM) { /* out of memory: this process goes, the kernel and the others live on */
+			mmstat_inc(MMSTAT_OOM_KILL);
+			user_fault_kill(SIGKILL, addr, "out of memory in a page fault", tf);
+		}
+		if (r == -ERANGE) { /* beyond the end of the object it maps */
+			force_sig_fault(SIGBUS, BUS_ADRERR, addr, "access beyond the end of a shared mapping", tf);
+			return;
+		}
+		const char *why = r == -EACCES ? (e & 2 ? "write to a page without PROT_WRITE (SEGV_ACCERR)"
+						  : e & 16 ? "execute in a page without PROT_EXEC (SEGV_ACCERR)"
+							   : "read of a PROT_NONE page (SEGV_ACCERR)")
+					       : (e & 2 ? "write to an unmapped address (SEGV_MAPERR)"
+						  : e & 16 ? "execute at an unmapped address (SEGV_MAPERR)"
+							   : "read of an unmapped address (SEGV_MAPERR)");
+		force_sig_fault(SIGSEGV, r == -EACCES ? SEGV_ACCERR : SEGV_MAPERR, addr, why, tf);
+		return;
 	}
-	user_fault_kill(sig, v == 13 ? tf->error : tf->rip, exception_names[v], tf);
+	switch (v) {
+	case 0: force_sig_fault(SIGFPE, FPE_INTDIV, tf->rip, exception_names[v], tf); break;
+	case 16: case 19: force_sig_fault(SIGFPE, FPE_FLTINV, tf->rip, exception_names[v], tf); break;
+	case 1: force_sig_fault(SIGTRAP, TRAP_BRKPT, tf->rip, exception_names[v], tf); break;
+	case 3: force_sig_fault(SIGTRAP, SI_KERNEL_CODE, 0, exception_names[v], tf); break;
+	case 6: force_sig_fault(SIGILL, ILL_ILLOPN, tf->rip, exception_names[v], tf); break;
+	case 17: force_sig_fault(SIGBUS, BUS_ADRALN, 0, exception_names[v], tf); break;
+	default: force_sig_fault(SIGSEGV, SI_KERNEL_CODE, 0, exception_names[v], tf); break;
+	}
 }
 
 /* A page fault in the kernel at a user-copy instruction: fault the user

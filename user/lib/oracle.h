@@ -1,0 +1,95 @@
+/* oracle.h - helpers for the oracle tests (user/oracle/): programs that
+ * print what they observe, run on the host Linux and on faultline, whose
+ * outputs must be identical.  Print only what is the same on both: errno
+ * names, relations between addresses, page contents. */
+#pragma once
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The errno's name ("EINVAL"), or its number. */
+static inline const char *ename(int e)
+{
+	static const struct { int e; const char *n; } t[] = {
+		{ 0, "OK" }, { EPERM, "EPERM" }, { ENOENT, "ENOENT" }, { ESRCH, "ESRCH" }, { EINTR, "EINTR" },
+		{ EIO, "EIO" }, { EBADF, "EBADF" }, { EAGAIN, "EAGAIN" }, { ENOMEM, "ENOMEM" }, { EACCES, "EACCES" },
+		{ EFAULT, "EFAULT" }, { EBUSY, "EBUSY" }, { EEXIST, "EEXIST" }, { ENODEV, "ENODEV" },
+		{ ENOTDIR, "ENOTDIR" }, { EISDIR, "EISDIR" }, { EINVAL, "EINVAL" }, { ENOSPC, "ENOSPC" },
+		{ ESPIPE, "ESPIPE" }, { EROFS, "EROFS" }, { ERANGE, "ERANGE" }, { ENOSYS, "ENOSYS" },
+		{ EOVERFLOW, "EOVERFLOW" }, { EOPNOTSUPP, "EOPNOTSUPP" }, { ETXTBSY, "ETXTBSY" },
+	};
+	static char buf[16];
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (t[i].e == e)
+			return t[i].n;
+	snprintf(buf, sizeof(buf), "errno%d", e);
+	return buf;
+}
+
+/* "0" or "-1 EINVAL" for a call returning 0 / -1 with errno. */
+#define SHOW(expr)                                                                      \
+	do {                                                                            \
+		errno = 0;                                                              \
+		long r_ = (long)(expr);                                                 \
+		printf("%s = %ld %s\n", #expr, r_ < 0 ? -1L : r_, r_ < 0 ? ename(errno) : ""); \
+	} while (0)
+
+/* Catching SIGSEGV/SIGBUS: probe(addr, write) says what an access does. */
+static sigjmp_buf probe_jb __attribute__((unused));
+static volatile int probe_sig __attribute__((unused)), probe_code __attribute__((unused));
+static void *volatile probe_addr __attribute__((unused));
+
+static inline void probe_handler(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	probe_sig = sig;
+	probe_code = si->si_code;
+	probe_addr = si->si_addr;
+	siglongjmp(probe_jb, 1);
+}
+
+static inline void probe_install(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = probe_handler;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGSEGV, &sa, NULL);
+	sigaction(SIGBUS, &sa, NULL);
+}
+
+static inline const char *code_name(int sig, int code)
+{
+	if (sig == SIGSEGV && code == SEGV_MAPERR)
+		return "SEGV_MAPERR";
+	if (sig == SIGSEGV && code == SEGV_ACCERR)
+		return "SEGV_ACCERR";
+	if (sig == SIGBUS && code == BUS_ADRERR)
+		return "BUS_ADRERR";
+	static char buf[24];
+	snprintf(buf, sizeof(buf), "code%d", code);
+	return buf;
+}
+
+/* Read (or write) one byte at p: "ok (value)" or the signal it raised. */
+static inline void probe(const char *what, volatile char *p, int write)
+{
+	probe_install();
+	if (sigsetjmp(probe_jb, 1) == 0) {
+		int v;
+		if (write) {
+			*p = 0x5a;
+			v = *p;
+		} else {
+			v = *p;
+		}
+		printf("%s: ok (%d)\n", what, v);
+	} else {
+		printf("%s: %s %s, si_addr %s\n", what, probe_sig == SIGSEGV ? "SIGSEGV" : probe_sig == SIGBUS ? "SIGBUS" : "signal",
+		       code_name(probe_sig, probe_code), probe_addr == (void *)p ? "exact" : "WRONG");
+	}
+}
