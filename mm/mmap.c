@@ -38,9 +38,9 @@ long get_unmapped_area(struct mm *mm, uint64_t addr, uint64_t len, unsigned flag
 			return -EPERM; /* security_mmap_addr() without CAP_SYS_RAWIO */
 		return (long)addr;
 	}
-	if (addr) { /* a hint: taken when the range is free */
-		addr = ALIGN_UP(addr, PAGE_SIZE);
-		if (addr && addr <= USER_TOP - len && addr >= MMAP_MIN_ADDR && range_free(mm, addr, addr + len))
+	if (addr) { /* a hint (rounded down, as x86's arch_get_unmapped_area does): taken when free */
+		addr = ALIGN_DOWN(addr, PAGE_SIZE);
+		if (addr <= USER_TOP - len && range_free(mm, addr, addr + len))
 			return (long)addr;
 	}
 	uint64_t a = vma_find_gap(mm, len, MMAP_MIN_ADDR, mm->mmap_base ? mm->mmap_base : USER_TOP);
@@ -144,6 +144,10 @@ long vm_mmap(struct mm *mm, uint64_t addr, uint64_t len, unsigned prot, unsigned
 	switch (flags & MAP_TYPE) {
 	case MAP_SHARED:
 	case MAP_SHARED_VALIDATE:
+		if (!file && (flags & MAP_TYPE) == MAP_SHARED_VALIDATE) {
+			r = -EINVAL; /* anonymous memory knows only MAP_SHARED and MAP_PRIVATE */
+			goto out;
+		}
 		if ((flags & MAP_TYPE) == MAP_SHARED_VALIDATE && (flags & ~LEGACY_MAP_MASK)) {
 			r = -EOPNOTSUPP;
 			goto out;

@@ -251,7 +251,7 @@ oracle_host_status() { # bash's $? -> "exit N" / "signal N"
 }
 for t in $(ls build/user/oracle/ 2>/dev/null); do
 	hout="$OUT/oracle-$t.host.out"
-	if selected "oracle-$t"; then
+	if selected "oracle-$t-cpus1" || selected "oracle-$t-cpus2" || selected "oracle-$t-cpus4"; then
 		timeout -k 5 120 "build/user/oracle/$t" >"$hout" 2>"$OUT/oracle-$t.host.err" </dev/null
 		hstatus=$(oracle_host_status $?)
 	fi

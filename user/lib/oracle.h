@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 /* The errno's name ("EINVAL"), or its number. */
@@ -92,4 +93,36 @@ static inline void probe(const char *what, volatile char *p, int write)
 		printf("%s: %s %s, si_addr %s\n", what, probe_sig == SIGSEGV ? "SIGSEGV" : probe_sig == SIGBUS ? "SIGBUS" : "signal",
 		       code_name(probe_sig, probe_code), probe_addr == (void *)p ? "exact" : "WRONG");
 	}
+}
+
+/* Print the /proc/self/maps lines whose start lies in [lo, hi), each
+ * prefixed with tag: the oracle tests' own fixed regions. */
+static inline void show_maps(const char *tag, unsigned long lo, unsigned long hi)
+{
+	static char buf[65536];
+	int fd = open("/proc/self/maps", O_RDONLY);
+	if (fd < 0) {
+		printf("%s: cannot open /proc/self/maps\n", tag);
+		return;
+	}
+	size_t n = 0;
+	ssize_t r;
+	while (n < sizeof(buf) - 1 && (r = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0)
+		n += (size_t)r;
+	close(fd);
+	buf[n] = 0;
+	int any = 0;
+	for (char *l = buf, *e; *l; l = e + 1) {
+		e = strchr(l, '\n');
+		if (!e)
+			break;
+		*e = 0;
+		unsigned long start = strtoul(l, NULL, 16);
+		if (start >= lo && start < hi) {
+			printf("%s: %s\n", tag, l);
+			any = 1;
+		}
+	}
+	if (!any)
+		printf("%s: (none)\n", tag);
 }
