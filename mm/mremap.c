@@ -70,6 +70,27 @@ static long move_vma(struct mm *mm, struct vma *v, uint64_t new_addr, uint64_t n
 	return (long)new_addr;
 }
 
+/* MREMAP_FIXED of a range over several VMAs, same size: each moves to the
+ * same offset from new_addr, the holes between them stay holes. */
+static long move_vmas(struct mm *mm, struct vma *v, uint64_t addr, uint64_t len, uint64_t new_addr)
+{
+	uint64_t end = addr + len;
+	struct vma *last = vma_find(mm, end - 1);
+	if (!isolate(mm, v, addr, MIN(v->end, end) - addr) ||
+	    (last && last->start < end && last->end > end && !vma_split(mm, last, end)))
+		return -ENOMEM;
+	for (uint64_t at = addr;;) {
+		v = vma_find_next(mm, at);
+		if (!v || v->start >= end)
+			break;
+		at = v->end;
+		long r = move_vma(mm, v, new_addr + (v->start - addr), v->end - v->start, false);
+		if (r < 0)
+			return r;
+	}
+	return (long)new_addr;
+}
+
 /* Can v (ending at addr + old_len) grow by delta in place? */
 static bool vma_expandable(struct mm *mm, struct vma *v, uint64_t delta)
 {
@@ -100,6 +121,11 @@ static long mremap_to(struct mm *mm, uint64_t addr, uint64_t old_len, uint64_t n
 		if ((r = do_munmap(mm, addr + new_len, addr + old_len)))
 			return r;
 		old_len = new_len;
+	}
+	if ((flags & MREMAP_FIXED) && !(flags & MREMAP_DONTUNMAP) && old_len == new_len) {
+		struct vma *first = vma_find(mm, addr);
+		if (first && old_len > first->end - addr) /* several VMAs (Linux 6.17+) */
+			return move_vmas(mm, first, addr, old_len, new_addr);
 	}
 	struct vma *v = vma_to_resize(mm, addr, old_len, &r);
 	if (!v)
