@@ -38,7 +38,7 @@ struct mm *mm_create(void)
 	memcpy(&mm->pgd[256], &kernel_pml4[256], 256 * sizeof(uint64_t));
 	rwsem_init(&mm->mmap_lock, "mmap_lock");
 	spin_init(&mm->pt_lock, "pt_lock");
-	list_init(&mm->vmas);
+	vma_set_init(mm);
 	mm->users = 1;
 	return mm;
 }

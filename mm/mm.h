@@ -19,6 +19,7 @@
 #include "kernel/list.h"
 #include "kernel/spinlock.h"
 #include "kernel/wait.h"
+#include "mm/vma_tree.h"
 
 /* prot and flags, with Linux's values (mmap(2)). */
 #define PROT_NONE 0
@@ -57,7 +58,7 @@ struct vma {
 	unsigned prot;         /* PROT_* */
 	unsigned flags;        /* VM_* */
 	struct mm *mm;
-	struct list_head node; /* in mm->vmas, address order */
+	struct list_head node; /* free for the writer holding mmap_lock (e.g. munmap's list of removed VMAs) */
 	/* VM_FILE: the bytes at start (in the initramfs, never freed): file_size
 	 * of them, zeros after */
 	const uint8_t *file_data;
@@ -91,7 +92,7 @@ struct mm {
 	phys_addr_t pgd_phys;
 	struct rwsem mmap_lock;     /* take it with mmap_read_lock() etc. (mmap_lock.h) */
 	uint64_t mm_lock_seq;       /* bumped (release) by every mmap_write_unlock() */
-	struct list_head vmas;      /* sorted by start, disjoint; under mmap_lock */
+	struct vma_tree vmas;       /* the VMA tree (vma.c); changed under mmap_lock for write */
 	unsigned nvmas;
 	struct spinlock pt_lock;    /* user PTEs and page-table pages */
 	uint64_t brk_start, brk;    /* under mmap_lock */
@@ -160,8 +161,12 @@ struct vma *vma_find_next(struct mm *mm, uint64_t addr);   /* the first VMA with
 struct vma *vma_find_prev(struct mm *mm, uint64_t addr);   /* the last VMA with start < addr */
 struct vma *vma_next(struct mm *mm, struct vma *v);        /* neighbours in address order, or NULL */
 struct vma *vma_prev(struct mm *mm, struct vma *v);
+void vma_set_init(struct mm *mm);                          /* an empty set (mm_create) */
+/* Reserve tree nodes for the next n changes (insert, remove, set_range):
+ * they cannot then fail.  0 or -ENOMEM. */
+int vma_prepare(struct mm *mm, unsigned n);
 int vma_insert(struct mm *mm, struct vma *v);              /* 0 or -ENOMEM; must not overlap */
-void vma_remove(struct mm *mm, struct vma *v);
+void vma_remove(struct mm *mm, struct vma *v);            /* after vma_prepare() */
 int vma_set_range(struct mm *mm, struct vma *v, uint64_t start, uint64_t end); /* 0 or -ENOMEM */
 uint64_t vma_find_gap(struct mm *mm, uint64_t len, uint64_t low, uint64_t high); /* top-down; 0 if none */
 void vma_destroy_all(struct mm *mm);                       /* a dead mm: free every VMA */

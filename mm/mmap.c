@@ -69,8 +69,11 @@ int do_munmap(struct mm *mm, uint64_t start, uint64_t end)
 	struct mmu_gather tlb;
 	tlb_gather_init(&tlb, mm);
 	LIST_HEAD(gone);
+	int r = 0;
 	while (v && v->start < end) {
 		struct vma *next = vma_next(mm, v);
+		if ((r = vma_prepare(mm, 1))) /* out of memory: what is removed so far goes */
+			break;
 		vma_remove(mm, v);
 		list_add_tail(&v->node, &gone);
 		zap_range(&tlb, v->start, v->end);
@@ -83,7 +86,7 @@ int do_munmap(struct mm *mm, uint64_t start, uint64_t end)
 		list_del(pos);
 		vma_free(list_entry(pos, struct vma, node));
 	}
-	return 0;
+	return r;
 }
 
 long vm_munmap(struct mm *mm, uint64_t addr, uint64_t len)

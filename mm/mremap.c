@@ -44,6 +44,8 @@ static struct vma *isolate(struct mm *mm, struct vma *v, uint64_t addr, uint64_t
 static long move_vma(struct mm *mm, struct vma *v, uint64_t new_addr, uint64_t new_len, bool dontunmap)
 {
 	uint64_t old = v->start, old_len = v->end - v->start;
+	if (vma_prepare(mm, 2))
+		return -ENOMEM;
 	struct vma *n = vma_dup(v);
 	if (!n)
 		return -ENOMEM;

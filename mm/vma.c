@@ -1,12 +1,17 @@
 /* vma.c - the set of VMAs of an mm, and the VMA objects themselves
  * (creating, copying, splitting, merging, freeing).
  *
- * Lookups run under mmap_lock (read or write); every change runs under
- * mmap_lock held for write (asserted).  The set is a list sorted by
- * address for now; the augmented VMA tree (mm/vma_tree.c) replaces it
- * behind these functions. */
+ * The set is the augmented, path-copying VMA tree (mm/vma_tree.c) keyed
+ * by address, each entry pointing at its struct vma.  Lookups run under
+ * mmap_lock (read or write); every change runs under mmap_lock held for
+ * write (asserted).  Replaced tree nodes and removed VMAs go to the retire
+ * hook (kernel/retire.h), never freed in place.  A change that needs tree
+ * nodes reserves them first (vma_prepare), so a multi-step operation
+ * (split = shrink + insert, merge = remove + grow) either fails before it
+ * starts or cannot fail half way. */
 #include "mm/mm.h"
 #include "kernel/assert.h"
+#include "kernel/errno.h"
 #include "kernel/retire.h"
 #include "kernel/string.h"
 #include "mm/mmap_lock.h"
@@ -17,51 +22,31 @@
 
 /* ---- the set ---- */
 
-struct vma *vma_find_next(struct mm *mm, uint64_t addr)
-{
-	struct list_head *pos;
-	list_for_each(pos, &mm->vmas) {
-		struct vma *v = list_entry(pos, struct vma, node);
-		if (v->end > addr)
-			return v;
-	}
-	return NULL;
-}
+static void node_free(void *node) { kfree(node); }
+static void node_retire(void *node) { retire(node, node_free); }
 
-struct vma *vma_find(struct mm *mm, uint64_t addr)
-{
-	struct vma *v = vma_find_next(mm, addr);
-	return v && v->start <= addr ? v : NULL;
-}
+void vma_set_init(struct mm *mm) { vt_init(&mm->vmas, kmalloc, node_free, node_retire); }
 
-struct vma *vma_find_prev(struct mm *mm, uint64_t addr)
-{
-	struct list_head *pos;
-	for (pos = mm->vmas.prev; pos != &mm->vmas; pos = pos->prev) {
-		struct vma *v = list_entry(pos, struct vma, node);
-		if (v->start < addr)
-			return v;
-	}
-	return NULL;
-}
+struct vma *vma_find(struct mm *mm, uint64_t addr) { return vt_find(&mm->vmas, addr); }
+struct vma *vma_find_next(struct mm *mm, uint64_t addr) { return vt_find_next(&mm->vmas, addr, NULL, NULL); }
+struct vma *vma_find_prev(struct mm *mm, uint64_t addr) { return vt_find_prev(&mm->vmas, addr, NULL, NULL); }
+struct vma *vma_next(struct mm *mm, struct vma *v) { return vma_find_next(mm, v->end); }
+struct vma *vma_prev(struct mm *mm, struct vma *v) { return vma_find_prev(mm, v->start); }
 
-struct vma *vma_next(struct mm *mm, struct vma *v)
+int vma_prepare(struct mm *mm, unsigned changes)
 {
-	return v->node.next == &mm->vmas ? NULL : list_entry(v->node.next, struct vma, node);
-}
-
-struct vma *vma_prev(struct mm *mm, struct vma *v)
-{
-	return v->node.prev == &mm->vmas ? NULL : list_entry(v->node.prev, struct vma, node);
+	mmap_assert_write_locked(mm);
+	return vt_reserve(&mm->vmas, changes);
 }
 
 int vma_insert(struct mm *mm, struct vma *v)
 {
 	mmap_assert_write_locked(mm);
 	BUG_ON(v->start >= v->end);
-	struct vma *next = vma_find_next(mm, v->start);
-	BUG_ON(next && next->start < v->end); /* overlap */
-	list_add_tail(&v->node, next ? &next->node : &mm->vmas);
+	int r = vt_insert(&mm->vmas, v->start, v->end, v);
+	BUG_ON(r == -EEXIST || r == -EINVAL); /* callers make room first */
+	if (r)
+		return r;
 	v->mm = mm;
 	mm->nvmas++;
 	return 0;
@@ -70,44 +55,33 @@ int vma_insert(struct mm *mm, struct vma *v)
 void vma_remove(struct mm *mm, struct vma *v)
 {
 	mmap_assert_write_locked(mm);
-	list_del(&v->node);
+	int r = vt_remove(&mm->vmas, v->start);
+	BUG_ON(r); /* -ENOMEM cannot happen after vma_prepare(); -ENOENT is a bug */
 	mm->nvmas--;
 }
 
 int vma_set_range(struct mm *mm, struct vma *v, uint64_t start, uint64_t end)
 {
 	mmap_assert_write_locked(mm);
-	BUG_ON(start >= end);
-	v->start = start;
-	v->end = end;
-	return 0;
+	int r = vt_update(&mm->vmas, v->start, start, end, v);
+	BUG_ON(r == -EEXIST || r == -EINVAL || r == -ENOENT);
+	if (!r) {
+		v->start = start;
+		v->end = end;
+	}
+	return r;
 }
 
 uint64_t vma_find_gap(struct mm *mm, uint64_t len, uint64_t low, uint64_t high)
 {
-	uint64_t top = high;
-	struct list_head *pos;
-	for (pos = mm->vmas.prev; pos != &mm->vmas; pos = pos->prev) {
-		struct vma *v = list_entry(pos, struct vma, node);
-		if (v->start >= top)
-			continue;
-		if (v->end <= top && top - v->end >= len)
-			return top - len;
-		top = MIN(top, v->start);
-		if (top < low + len)
-			return 0;
-	}
-	return top >= low + len ? top - len : 0;
+	uint64_t a;
+	return vt_gap_topdown(&mm->vmas, len, low, high, &a) ? 0 : a;
 }
 
+static void vma_free_now(void *obj);
 void vma_destroy_all(struct mm *mm)
 {
-	struct list_head *pos, *n;
-	list_for_each_safe(pos, n, &mm->vmas) {
-		struct vma *v = list_entry(pos, struct vma, node);
-		list_del(&v->node);
-		vma_free(v);
-	}
+	vt_destroy(&mm->vmas, vma_free_now);
 	mm->nvmas = 0;
 }
 
@@ -198,6 +172,8 @@ static void vma_advance(struct vma *v, uint64_t addr)
 struct vma *vma_split(struct mm *mm, struct vma *v, uint64_t addr)
 {
 	BUG_ON(addr <= v->start || addr >= v->end);
+	if (vma_prepare(mm, 2))
+		return NULL;
 	struct vma *n = vma_dup(v);
 	if (!n)
 		return NULL;
@@ -248,6 +224,8 @@ static void vma_absorb(struct mm *mm, struct vma *a, struct vma *b)
 
 struct vma *vma_merge_neighbours(struct mm *mm, struct vma *v)
 {
+	if (vma_prepare(mm, 4))
+		return v; /* merging is an optimisation: without memory, skip it */
 	struct vma *next = vma_next(mm, v);
 	if (next && vma_mergeable(v, next))
 		vma_absorb(mm, v, next);

@@ -3,7 +3,7 @@
 # and runs under ASan + UBSan.
 
 HOST_TESTS := test_buddy test_slab test_cmdline test_acpi test_vsnprintf test_memmap \
-	test_cpio test_elf
+	test_cpio test_elf test_vma_tree
 HOST_BIN := $(BUILD)/host
 
 test_buddy_SRC := mm/buddy.c
@@ -13,6 +13,7 @@ test_acpi_SRC := arch/x86_64/acpi_parse.c
 test_memmap_SRC := arch/x86_64/memmap.c
 test_cpio_SRC := kernel/cpio.c
 test_elf_SRC := kernel/elf.c
+test_vma_tree_SRC := mm/vma_tree.c
 # vsnprintf.c's functions are renamed so they do not replace libc's.
 test_vsnprintf_SRC := kernel/vsnprintf.c
 test_vsnprintf_FLAGS := -Dvsnprintf=k_vsnprintf -Dsnprintf=k_snprintf -Wno-format
@@ -24,3 +25,11 @@ $(HOST_BIN)/%: tests/host/%.c tests/host/shim.c tests/host/check.h $$(%_SRC)
 	@$(if $(Q),echo "  HOSTCC  $@")
 	$(Q)$(HOSTCC) $(HOST_CFLAGS) -MMD -MP $($*_FLAGS) -o $@ $< $($*_SRC) tests/host/shim.c -lpthread
 -include $(addprefix $(HOST_BIN)/,$(addsuffix .d,$(HOST_TESTS)))
+
+# The VMA tree's benchmark: optimised, no sanitizers (make bench runs it).
+.PHONY: bench-vma-tree
+$(HOST_BIN)/bench_vma_tree: tests/host/bench_vma_tree.c mm/vma_tree.c mm/vma_tree.h
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCC) -std=gnu11 -O2 -DHOST_TEST -I. -o $@ tests/host/bench_vma_tree.c mm/vma_tree.c -lm
+bench-vma-tree: $(HOST_BIN)/bench_vma_tree
+	$(HOST_BIN)/bench_vma_tree
