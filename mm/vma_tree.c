@@ -306,6 +306,18 @@ void *vt_find(const struct vma_tree *t, uint64_t addr)
 	return n ? n->item : NULL;
 }
 
+/* best's item, and its range in *start/*end when asked. */
+static void *report(const struct vt_node *best, uint64_t *start, uint64_t *end)
+{
+	if (!best)
+		return NULL;
+	if (start)
+		*start = best->start;
+	if (end)
+		*end = best->end;
+	return best->item;
+}
+
 void *vt_find_next(const struct vma_tree *t, uint64_t addr, uint64_t *start, uint64_t *end)
 {
 	struct vt_node *n = LOAD(t->root), *best = NULL;
@@ -317,13 +329,7 @@ void *vt_find_next(const struct vma_tree *t, uint64_t addr, uint64_t *start, uin
 			n = LOAD(n->right);
 		}
 	}
-	if (!best)
-		return NULL;
-	if (start)
-		*start = best->start;
-	if (end)
-		*end = best->end;
-	return best->item;
+	return report(best, start, end);
 }
 
 void *vt_find_prev(const struct vma_tree *t, uint64_t addr, uint64_t *start, uint64_t *end)
@@ -337,13 +343,7 @@ void *vt_find_prev(const struct vma_tree *t, uint64_t addr, uint64_t *start, uin
 			n = LOAD(n->left);
 		}
 	}
-	if (!best)
-		return NULL;
-	if (start)
-		*start = best->start;
-	if (end)
-		*end = best->end;
-	return best->item;
+	return report(best, start, end);
 }
 
 /* The subtree n covers the free space [pred_end, succ_start) minus its
