@@ -306,7 +306,7 @@ void *vt_find(const struct vma_tree *t, uint64_t addr)
 	return n ? n->item : NULL;
 }
 
-/* best's item, and its range in *start/*end when asked. */
+/* best's item, and its range in start and end when asked. */
 static void *report(const struct vt_node *best, uint64_t *start, uint64_t *end)
 {
 	if (!best)
