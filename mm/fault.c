@@ -1,21 +1,28 @@
 /* fault.c - the page-fault handler for user addresses (mm.lock=global).
  *
- * 1. mmap_lock for read; find the VMA; check the access against its prot.
- * 2. Allocate the page and fill it (zeros, or the file's bytes) with no
- *    lock but mmap_lock held - the slow part, done in parallel by faulting
- *    threads.
- * 3. Under pt_lock, allocate missing page-table levels and install the PTE
- *    - unless another thread installed one first: then the spare page is
- *    freed and the fault counts as done.
+ * 1. mmap_lock for read; find the VMA; check the access against its prot
+ *    (-EFAULT: no VMA, SEGV_MAPERR; -EACCES: not allowed, SEGV_ACCERR).
+ * 2. A PTE already there (a lockless peek, confirmed under its split lock)
+ *    means the TLB was stale - e.g. another CPU's after an mprotect that
+ *    gave more rights: flush this address here and retry the access.
+ * 3. Get the page with no spinlock held - the slow part, done in parallel
+ *    by faulting threads: zeroed (anonymous), a copy of the file's bytes
+ *    (file mappings), or the shared object's page (MAP_SHARED anonymous).
+ * 4. Walk the page tables, allocating missing levels (pgtable.c), take the
+ *    split lock of the last-level table and install the PTE - unless
+ *    another thread installed one first: then the spare page goes back and
+ *    the fault counts as done (the retried access uses the winner's page).
  * Faults from user mode and from the kernel's user copies come here
- * (traps.c). */
+ * (arch/x86_64/traps.c); docs/mm.md follows one through. */
 #include "mm/mm.h"
-#include "mm/mmap_lock.h"
 #include "arch/x86_64/paging.h"
+#include "arch/x86_64/x86.h"
 #include "kernel/atomic.h"
 #include "kernel/errno.h"
 #include "kernel/string.h"
 #include "mm/frame.h"
+#include "mm/mmap_lock.h"
+#include "mm/mmstat.h"
 #include "mm/shmem.h"
 
 static bool access_ok(const struct vma *v, unsigned access)
@@ -27,71 +34,89 @@ static bool access_ok(const struct vma *v, unsigned access)
 	return v->prot & (PROT_READ | PROT_WRITE | PROT_EXEC);
 }
 
-/* A new page for addr in v: the file's bytes there, zeros elsewhere. */
-static void *fill_page(const struct vma *v, uint64_t page_va)
+/* The frame for page_va of v, its mapcount already counting the PTE we
+ * are about to install: 0, -ENOMEM, or -ERANGE (beyond a shared object). */
+static int get_page(const struct vma *v, uint64_t page_va, phys_addr_t *pa)
 {
 	uint64_t off = page_va - v->start;
+	if (v->shm)
+		return shmem_page(v->shm, v->pgoff + (off >> PAGE_SHIFT), pa);
 	bool has_file = (v->flags & VM_FILE) && off < v->file_size;
 	uint8_t *page = page_alloc(0, !has_file);
-	if (page && has_file) {
+	if (!page)
+		return -ENOMEM;
+	if (has_file) {
 		size_t n = MIN(PAGE_SIZE, v->file_size - off);
 		memcpy(page, v->file_data + off, n);
 		memset(page + n, 0, PAGE_SIZE - n);
 	}
-	return page;
+	*pa = virt_to_phys(page);
+	phys_to_page(*pa)->mapcount = 1;
+	return 0;
+}
+
+/* Undo get_page() for a page that did not become a PTE. */
+static void put_page(phys_addr_t pa)
+{
+	if (user_page_unmap(pa))
+		frame_free(phys_to_page(pa), 0);
+}
+
+/* Is there already a PTE for va?  Then handle the fault without a page. */
+static bool pte_present_already(struct mm *mm, const struct vma *v, uint64_t va)
+{
+	uint64_t *table = pt_table(mm, va, false);
+	if (!table || !pte_has_frame(READ_ONCE(table[PT_INDEX(va)])))
+		return false;
+	struct spinlock *ptl;
+	uint64_t *pte = pte_offset_lock(mm, va, false, &ptl);
+	bool done = pte_has_frame(*pte);
+	if (done && !(*pte & PTE_P)) /* PROT_NONE kept the frame; the VMA allows access again */
+		WRITE_ONCE(*pte, (*pte & PTE_ADDR_MASK) | prot_to_pte(v->prot));
+	pte_unlock(ptl);
+	if (done) {
+		invlpg(va); /* a stale entry of this CPU's TLB */
+		mmstat_inc(MMSTAT_FAULT_SPURIOUS);
+	}
+	return done;
 }
 
 int mm_fault(struct mm *mm, uint64_t addr, unsigned access)
 {
+	mmstat_inc(MMSTAT_FAULT);
 	fetch_add_relaxed(&mm->faults, 1);
 	mmap_read_lock(mm);
+	mmstat_inc(MMSTAT_FAULT_GLOBAL);
 	struct vma *v = vma_find(mm, addr);
 	int r = 0;
-	if (!v) {
-		r = -EFAULT;
-		goto out;
-	}
-	if (!access_ok(v, access)) {
-		r = -EACCES;
-		goto out;
-	}
 	uint64_t va = ALIGN_DOWN(addr, PAGE_SIZE);
-	void *page;
-	if (v->shm) { /* the shared object's page, its mapcount already raised for us */
+	if (!v) {
+		mmstat_inc(MMSTAT_FAULT_SEGV_MAPERR);
+		r = -EFAULT;
+	} else if (!access_ok(v, access)) {
+		mmstat_inc(MMSTAT_FAULT_SEGV_ACCERR);
+		r = -EACCES;
+	} else if (!pte_present_already(mm, v, va)) {
 		phys_addr_t pa;
-		r = shmem_page(v->shm, v->pgoff + ((va - v->start) >> PAGE_SHIFT), &pa);
-		if (r) {
-			goto out;
+		r = get_page(v, va, &pa);
+		struct spinlock *ptl;
+		uint64_t *pte = r ? NULL : pte_offset_lock(mm, va, true, &ptl);
+		if (!r && !pte) {
+			put_page(pa);
+			r = -ENOMEM;
+		} else if (pte && pte_has_frame(*pte)) { /* another thread won */
+			pte_unlock(ptl);
+			put_page(pa);
+			mmstat_inc(MMSTAT_FAULT_RACE);
+		} else if (pte) {
+			WRITE_ONCE(*pte, pa | prot_to_pte(v->prot));
+			pte_unlock(ptl);
+			fetch_add_relaxed(&mm->rss_pages, 1);
+			mmstat_inc(v->flags & VM_FILE ? MMSTAT_FAULT_FILE : MMSTAT_FAULT_ANON);
 		}
-		page = phys_to_virt(pa);
-	} else {
-		page = fill_page(v, va);
+		if (r == -ENOMEM)
+			mmstat_inc(MMSTAT_FAULT_OOM);
 	}
-	if (!page) {
-		r = -ENOMEM;
-		goto out;
-	}
-	spin_lock(&mm->pt_lock);
-	uint64_t *pte = pte_lookup(mm, va, true);
-	if (!pte) {
-		r = -ENOMEM;
-	} else if (*pte & PTE_P) {
-		/* Another thread won, or the TLB was stale (e.g. after mprotect
-		 * gave more rights): the PTE is right, the access is retried. */
-		pte = NULL;
-	} else {
-		if (!v->shm)
-			phys_to_page(virt_to_phys(page))->mapcount = 1;
-		*pte = virt_to_phys(page) | prot_to_pte(v->prot);
-		fetch_add_relaxed(&mm->rss_pages, 1);
-		page = NULL;
-	}
-	spin_unlock(&mm->pt_lock);
-	if (page && v->shm)
-		shmem_page_put(virt_to_phys(page)); /* lost the race: drop our reference */
-	else if (page)
-		page_free(page, 0);
-out:
 	mmap_read_unlock(mm);
 	return r;
 }
@@ -105,10 +130,15 @@ int mm_shared_page(struct mm *mm, uint64_t addr, phys_addr_t *pa)
 	if (!shared)
 		return 0;
 	for (;;) {
-		spin_lock(&mm->pt_lock);
-		uint64_t *pte = pte_lookup(mm, addr, false);
-		phys_addr_t p = pte && (*pte & PTE_P) ? *pte & PTE_ADDR_MASK : 0;
-		spin_unlock(&mm->pt_lock);
+		mmap_read_lock(mm);
+		struct spinlock *ptl;
+		uint64_t *pte = pte_offset_lock(mm, addr, false, &ptl);
+		phys_addr_t p = 0;
+		if (pte) {
+			p = *pte & PTE_P ? *pte & PTE_ADDR_MASK : 0;
+			pte_unlock(ptl);
+		}
+		mmap_read_unlock(mm);
 		if (p) {
 			*pa = p | (addr & (PAGE_SIZE - 1));
 			return 1;

@@ -5,8 +5,9 @@
  * their mapcount counting both.  The parent's mmap_lock is held for write
  * throughout, so its VMAs and page tables stand still (its other threads
  * may still write to the pages being copied, as they may on Linux).
- * Lock order: parent mmap_lock -> parent pt_lock -> child pt_lock (the
- * child is not visible to anyone yet). */
+ * Each PTE is read under the parent table's split lock and written under
+ * the child's (never both at once).  Lock order: parent mmap_lock -> child
+ * mmap_lock (the child is not visible to anyone yet). */
 #include "mm/mm.h"
 #include "mm/mmap_lock.h"
 #include "arch/x86_64/paging.h"
@@ -19,41 +20,40 @@
 /* Copy the pages of [v->start, v->end) from parent to child. */
 static int copy_vma_pages(struct mm *parent, struct mm *child, const struct vma *v)
 {
-	int r = 0;
-	spin_lock(&parent->pt_lock);
-	spin_lock(&child->pt_lock);
-	for (uint64_t va = v->start; va < v->end && !r; va += PAGE_SIZE) {
-		uint64_t *src = pte_lookup(parent, va, false);
+	for (uint64_t va = v->start; va < v->end; va += PAGE_SIZE) {
+		struct spinlock *sptl, *dptl;
+		uint64_t *src = pte_offset_lock(parent, va, false, &sptl);
 		if (!src) {
 			va = ALIGN_DOWN(va, 1ul << 21) + (1ul << 21) - PAGE_SIZE;
 			continue;
 		}
-		if (!(*src & (PTE_P | PTE_PROTNONE)))
+		uint64_t e = *src;
+		pte_unlock(sptl);
+		if (!pte_has_frame(e))
 			continue;
-		uint64_t *dst = pte_lookup(child, va, true);
-		if (!dst) {
-			r = -ENOMEM;
-			break;
-		}
-		phys_addr_t pa = *src & PTE_ADDR_MASK;
+		phys_addr_t pa = e & PTE_ADDR_MASK;
 		if (v->flags & VM_SHARED) {
 			fetch_add(&phys_to_page(pa)->mapcount, 1);
 		} else {
 			void *copy = page_alloc(0, false);
-			if (!copy) {
-				r = -ENOMEM;
-				break;
-			}
+			if (!copy)
+				return -ENOMEM;
+			/* the parent's other threads may write meanwhile, as on Linux */
 			memcpy(copy, phys_to_virt(pa), PAGE_SIZE);
 			phys_to_page(virt_to_phys(copy))->mapcount = 1;
 			pa = virt_to_phys(copy);
 		}
-		*dst = pa | (*src & ~PTE_ADDR_MASK & ~(PTE_A | PTE_D));
+		uint64_t *dst = pte_offset_lock(child, va, true, &dptl);
+		if (!dst) {
+			if (user_page_unmap(pa))
+				frame_free(phys_to_page(pa), 0);
+			return -ENOMEM;
+		}
+		WRITE_ONCE(*dst, pa | (e & ~PTE_ADDR_MASK & ~(PTE_A | PTE_D)));
+		pte_unlock(dptl);
 		fetch_add_relaxed(&child->rss_pages, 1);
 	}
-	spin_unlock(&child->pt_lock);
-	spin_unlock(&parent->pt_lock);
-	return r;
+	return 0;
 }
 
 struct mm *mm_copy(struct mm *parent)

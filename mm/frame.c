@@ -7,6 +7,7 @@
  *   lock; frame_drain_all() asks each CPU to drain its own by IPI.
  * Lock order: zone_lock is a leaf (nothing is taken inside it). */
 #include "mm/frame.h"
+#include "mm/mmstat.h"
 #include "arch/x86_64/bootinfo.h"
 #include "arch/x86_64/mmu.h"
 #include "arch/x86_64/x86.h"
@@ -232,6 +233,12 @@ void frame_free(struct page *p, unsigned order)
 	irq_restore(f);
 }
 
+void clear_page(void *va)
+{
+	memset(va, 0, PAGE_SIZE); /* one `rep stosb` (kernel/string.c) */
+	mmstat_inc(MMSTAT_PAGE_ZEROED);
+}
+
 void *page_alloc(unsigned order, bool zero)
 {
 	struct page *p = frame_alloc(order);
@@ -239,7 +246,8 @@ void *page_alloc(unsigned order, bool zero)
 		return NULL;
 	void *va = page_to_virt(p);
 	if (zero)
-		memset(va, 0, PAGE_SIZE << order);
+		for (unsigned i = 0; i < (1u << order); i++)
+			clear_page((char *)va + i * PAGE_SIZE);
 	return va;
 }
 

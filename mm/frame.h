@@ -20,6 +20,9 @@ struct page *frame_alloc(unsigned order); /* NULL when out of memory */
 void frame_free(struct page *p, unsigned order);
 /* Kernel-virtual (direct map) versions; page_alloc zeroes when zero is set. */
 void *page_alloc(unsigned order, bool zero);
+/* Zero one page: the routine every zeroed page goes through (user pages,
+ * page tables), counted in /proc/mmstat and timed by bench.zero. */
+void clear_page(void *va);
 void page_free(void *va, unsigned order);
 
 phys_addr_t page_to_phys(const struct page *p);

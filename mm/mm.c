@@ -11,6 +11,7 @@
 #include "kernel/errno.h"
 #include "kernel/percpu.h"
 #include "mm/frame.h"
+#include "mm/mmap_lock.h"
 #include "mm/slab.h"
 
 enum mm_lock_mode mm_lock_mode = MM_LOCK_GLOBAL;
@@ -79,13 +80,19 @@ int mm_write(struct mm *mm, uint64_t addr, const void *src, size_t n)
 		int r = mm_fault(mm, addr, FAULT_WRITE);
 		if (r)
 			return r == -ENOMEM ? r : -EFAULT;
-		spin_lock(&mm->pt_lock);
-		uint64_t *pte = pte_lookup(mm, addr, false);
-		uint8_t *page = pte && (*pte & PTE_P) ? phys_to_virt(*pte & PTE_ADDR_MASK) : NULL;
+		mmap_read_lock(mm);
+		struct spinlock *ptl;
+		uint64_t *pte = pte_offset_lock(mm, addr, false, &ptl);
+		uint8_t *page = NULL;
 		size_t off = addr & (PAGE_SIZE - 1), chunk = MIN(n, PAGE_SIZE - off);
-		if (page)
-			memcpy(page + off, s, chunk);
-		spin_unlock(&mm->pt_lock);
+		if (pte) {
+			if (*pte & PTE_P)
+				page = phys_to_virt(*pte & PTE_ADDR_MASK);
+			if (page)
+				memcpy(page + off, s, chunk);
+			pte_unlock(ptl);
+		}
+		mmap_read_unlock(mm);
 		if (!page)
 			continue; /* unmapped again meanwhile: fault it in again */
 		addr += chunk;

@@ -7,13 +7,15 @@
  *   - the VMA set and every VMA's fields change only under mmap_lock held
  *     for write (mmap, munmap, mprotect, brk, madvise, exec);
  *   - page faults take mmap_lock for read (mm.lock=global);
- *   - page-table entries of user pages are installed and cleared under
- *     pt_lock (a spinlock) - a fault holds it only for the install, never
- *     while allocating or zeroing a page;
+ *   - page-table entries of user pages are installed and cleared under the
+ *     split lock of their page-table page (pgtable.h) - a fault holds it
+ *     only for the install, never while allocating or zeroing a page;
+ *     pt_lock covers installing upper-level tables;
  *   - cpus: bit i set while CPU i may hold translations of this mm (set when
  *     it switches to the mm, cleared when it switches away); TLB
  *     shootdowns go to those CPUs only.
- * Lock order: mmap_lock -> pt_lock -> frame allocator -> run queues. */
+ * Lock order: mmap_lock -> pt_lock -> PTE split lock -> frame allocator
+ * -> run queues. */
 #pragma once
 #include "kernel/cpumask.h"
 #include "kernel/list.h"
@@ -94,7 +96,8 @@ struct mm {
 	uint64_t mm_lock_seq;       /* bumped (release) by every mmap_write_unlock() */
 	struct vma_tree vmas;       /* the VMA tree (vma.c); changed under mmap_lock for write */
 	unsigned nvmas;
-	struct spinlock pt_lock;    /* user PTEs and page-table pages */
+	struct spinlock pt_lock;    /* installing upper-level page-table entries (pgtable.h);
+				     * each last-level table has its own split lock for its PTEs */
 	uint64_t brk_start, brk;    /* under mmap_lock */
 	uint64_t mmap_base;         /* top-down search for free space starts here */
 	uint64_t stack_top;
@@ -104,11 +107,6 @@ struct mm {
 	uint64_t rss_pages, pt_pages, faults, shootdowns;
 };
 
-/* A PTE of a PROT_NONE page that keeps its frame: not present (any access
- * faults), with a software bit saying the address bits are a frame. */
-#define PTE_PROTNONE (1ul << 10)
-/* Shootdowns of more pages than this reload CR3 instead of invlpg each. */
-#define TLB_FLUSH_MAX_PAGES 32
 
 /* How page faults synchronise with mmap/munmap (mm.lock= on the command
  * line, printed at boot).  global: every fault takes mmap_lock for read,

@@ -79,7 +79,7 @@ int do_munmap(struct mm *mm, uint64_t start, uint64_t end)
 		zap_range(&tlb, v->start, v->end);
 		v = next;
 	}
-	free_pgtables(&tlb, start, end, prev ? prev->end : 0, v ? v->start : USER_TOP);
+	free_pgtables(&tlb, start, end, prev ? prev->end : 0, v ? v->start : USER_SPACE_END);
 	tlb_finish(&tlb); /* the shootdown; frames and tables freed after it */
 	struct list_head *pos, *n;
 	list_for_each_safe(pos, n, &gone) {

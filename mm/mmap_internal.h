@@ -1,10 +1,11 @@
 /* mmap_internal.h - what mmap.c, mprotect.c and mremap.c share. */
 #pragma once
 #include "mm/mm.h"
-#include "mm/tlb_compat.h"
+#include "mm/tlb.h"
 
 #define MMAP_MIN_ADDR 0x10000ul /* vm.mmap_min_addr: the lowest address mmap hands out */
 #define MAX_MAP_COUNT 65530     /* vm.max_map_count */
+#define USER_SPACE_END (1ul << 47) /* what the user half of the page tables can map */
 /* The flags MAP_SHARED_VALIDATE accepts (Linux's LEGACY_MAP_MASK). */
 #define LEGACY_MAP_MASK                                                                                      \
 	(MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_DENYWRITE | MAP_EXECUTABLE | MAP_UNINITIALIZED | \

@@ -17,9 +17,15 @@
 #include "kernel/list.h"
 #include "kernel/types.h"
 
+struct spinlock;
+
 struct page {
-	struct list_head lru; /* PG_buddy: link in the buddy's free_area[order] list;
-			       * allocated: free for the owner (per-CPU lists, ...) */
+	union {
+		struct list_head lru; /* PG_buddy: link in the buddy's free_area[order] list;
+				       * allocated: free for the owner (per-CPU lists, ...) */
+		struct spinlock *ptl; /* a last-level page table in use: the split lock of its
+				       * PTEs (kmalloc'd; mm/pgtable.c) */
+	};
 	uint32_t flags;       /* PG_* bits below */
 	uint8_t order;        /* PG_buddy: order of the free block this page heads;
 			       * PG_head: order of the allocated block it heads;

@@ -1,16 +1,40 @@
-/* pgtable.h - user page tables of an mm (mm/pgtable.c): walking,
- * allocating, clearing, freeing, and TLB shootdowns. */
+/* pgtable.h - the user half of an mm's page tables (mm/pgtable.c).
+ *
+ * Locks (docs/locking.md):
+ *   - mm->pt_lock (Linux's page_table_lock) serialises installing an entry
+ *     in an upper-level table (PML4, PDPT, PD): a new table page is
+ *     allocated and zeroed first, then installed under pt_lock unless
+ *     another CPU installed one meanwhile (the spare is freed).
+ *   - every last-level table (PT) has its own split lock (the "ptl", its
+ *     struct page points at it): a PTE is installed, changed or cleared
+ *     only under the ptl of its table, so faults on different 2 MiB
+ *     regions never contend.
+ *   - page-table pages are unlinked and freed only under mmap_lock held
+ *     for write (munmap's free_pgtables, a dead mm), after the TLB
+ *     shootdown; so a walker holding mmap_lock (read) may read upper-level
+ *     entries without a lock: an entry, once present, stays valid.
+ * Lock order: mmap_lock -> pt_lock -> ptl -> frame allocator. */
 #pragma once
 #include "kernel/types.h"
 
 struct mm;
-/* Under pt_lock. */
-uint64_t *pte_lookup(struct mm *mm, uint64_t va, bool alloc); /* the PTE slot, NULL if absent / no memory */
-/* Clear PTEs in [start, end), collecting frames to free after the TLB
- * shootdown; returns the number of pages unmapped. */
-void unmap_range(struct mm *mm, uint64_t start, uint64_t end);
-void change_prot_range(struct mm *mm, uint64_t start, uint64_t end, unsigned prot);
-uint64_t prot_to_pte(unsigned prot);
+struct spinlock;
+
+uint64_t prot_to_pte(unsigned prot); /* PTE bits for PROT_* (0: PROT_NONE, not present) */
+/* The last-level table covering va, allocating missing levels if alloc:
+ * its direct-map address, or NULL (absent; out of memory).  Caller holds
+ * mmap_lock. */
+uint64_t *pt_table(struct mm *mm, uint64_t va, bool alloc);
+/* The PTE of va with its table's split lock held (*ptl), or NULL. */
+uint64_t *pte_offset_lock(struct mm *mm, uint64_t va, bool alloc, struct spinlock **ptl);
+void pte_unlock(struct spinlock *ptl);
+/* A PTE of a PROT_NONE page that keeps its frame: not present (any access
+ * faults), with a software bit saying the address bits are a frame. */
+#define PTE_PROTNONE (1ul << 10)
+/* Does this PTE hold a frame (present or PROT_NONE)? */
+static inline bool pte_has_frame(uint64_t pte) { return pte & (1ul /* PTE_P */ | PTE_PROTNONE); }
+/* Drop one mapping of a user page: true when it was the last (free it). */
+bool user_page_unmap(phys_addr_t pa);
 void pgtable_free_all(struct mm *mm); /* a dead mm: every page and table */
-/* Flush [start, end) of mm from every CPU that may cache it. */
-void flush_tlb_mm_range(struct mm *mm, uint64_t start, uint64_t end);
+/* The retire hook's free of an unlinked table (its split lock already gone). */
+void pgtable_retired_free(void *table);

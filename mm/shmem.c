@@ -126,9 +126,3 @@ out:
 	return r;
 }
 
-void shmem_page_put(phys_addr_t pa)
-{
-	struct page *pg = phys_to_page(pa);
-	if (fetch_sub(&pg->mapcount, 1) == 1)
-		frame_free(pg, 0);
-}

@@ -21,5 +21,3 @@ void shmem_put(struct shmem *s);             /* the last put frees the object an
  * raised for the caller's new PTE: 0 and *pa; -ERANGE beyond the object;
  * -ENOMEM. */
 int shmem_page(struct shmem *s, uint64_t idx, phys_addr_t *pa);
-/* Drop a reference shmem_page() gave that did not become a PTE. */
-void shmem_page_put(phys_addr_t pa);

@@ -2,10 +2,8 @@
  * page fault.
  *
  * A first-touch fault on anonymous memory gets its page from
- * page_alloc(0, true) (mm/fault.c), which zeroes it with
- * memset(va, 0, PAGE_SIZE) (mm/frame.c; kernel/string.c's memset is one
- * `rep stosb`).  There is no separate clear_page() in this tree, so this
- * times that same memset.  No fault can be served faster than a page can be
+ * page_alloc(0, true) (mm/fault.c), which zeroes it with clear_page()
+ * (mm/frame.c: one `rep stosb`); this times that routine alone.  No fault can be served faster than a page can be
  * zeroed, so pfbench's faults/s read against this figure show how much of a
  * fault is the zeroing and how much is everything else (trap, VMA lookup,
  * locks, page tables) - on QEMU TCG both are emulation speeds, measured on
@@ -54,7 +52,7 @@ void zero_bench(void)
 	uint64_t pages = 0, ns = 0, start = rdtsc();
 	for (long pass = 0; pass < passes && ns < BENCH_MAX_NS; pass++) {
 		for (int i = 0; i < n; i++)
-			memset(page[i], 0, PAGE_SIZE); /* as page_alloc(0, true) does */
+			clear_page(page[i]); /* what page_alloc(0, true) does for every zeroed page */
 		pages += n;
 		ns = tsc_to_ns(rdtsc() - start);
 	}

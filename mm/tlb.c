@@ -1,0 +1,278 @@
+/* tlb.c - clearing, changing and moving ranges of user PTEs, freeing page
+ * tables no VMA needs, and the batched TLB shootdown that must come before
+ * any of the old frames or tables is reused (see tlb.h).
+ *
+ * Every PTE is touched under its table's split lock (pgtable.h); tables
+ * are unlinked under pt_lock.  The callers hold mmap_lock: for write when
+ * tables are freed, so no fault is walking them. */
+#include "mm/tlb.h"
+#include "arch/x86_64/paging.h"
+#include "arch/x86_64/x86.h"
+#include "kernel/assert.h"
+#include "kernel/atomic.h"
+#include "kernel/errno.h"
+#include "kernel/percpu.h"
+#include "kernel/retire.h"
+#include "kernel/smp.h"
+#include "mm/frame.h"
+#include "mm/mm.h"
+#include "mm/mmap_lock.h"
+#include "mm/mmstat.h"
+#include "mm/slab.h"
+
+#define PT_SPAN (1ul << 21) /* what one last-level table maps */
+#define PD_SPAN (1ul << 30)
+#define PDPT_SPAN (1ul << 39)
+
+void tlb_gather_init(struct mmu_gather *tlb, struct mm *mm)
+{
+	tlb->mm = mm;
+	tlb->nranges = 0;
+	tlb->pages = 0;
+	tlb->full = false;
+	list_init(&tlb->frames);
+	list_init(&tlb->tables);
+}
+
+/* Remember that translations of [start, end) may be cached somewhere. */
+static void tlb_add_range(struct mmu_gather *tlb, uint64_t start, uint64_t end)
+{
+	tlb->pages += (end - start) / PAGE_SIZE;
+	if (tlb->full || tlb->pages > TLB_FLUSH_MAX_PAGES) {
+		tlb->full = true;
+		return;
+	}
+	if (tlb->nranges) { /* extend the last range when they touch */
+		uint64_t *s = &tlb->range[tlb->nranges - 1].start, *e = &tlb->range[tlb->nranges - 1].end;
+		if (start <= *e && end >= *s) {
+			tlb->pages -= (end - start) / PAGE_SIZE;
+			uint64_t ns = MIN(*s, start), ne = MAX(*e, end);
+			tlb->pages += (ne - ns - (*e - *s)) / PAGE_SIZE;
+			*s = ns;
+			*e = ne;
+			return;
+		}
+	}
+	if (tlb->nranges == TLB_GATHER_RANGES) {
+		tlb->full = true;
+		return;
+	}
+	tlb->range[tlb->nranges].start = start;
+	tlb->range[tlb->nranges].end = end;
+	tlb->nranges++;
+}
+
+/* Apply fn to the PTEs of [start, end), one table at a time under its
+ * split lock.  fn returns true when it changed a present PTE (the range
+ * then needs a flush). */
+static void for_each_pte(struct mmu_gather *tlb, uint64_t start, uint64_t end,
+			 bool (*fn)(struct mmu_gather *, uint64_t *, void *), void *arg)
+{
+	for (uint64_t va = start; va < end;) {
+		uint64_t chunk_end = MIN(ALIGN_DOWN(va, PT_SPAN) + PT_SPAN, end);
+		struct spinlock *ptl;
+		uint64_t *pte = pte_offset_lock(tlb->mm, va, false, &ptl);
+		if (pte) {
+			uint64_t first = 0, last = 0;
+			for (uint64_t a = va; a < chunk_end; a += PAGE_SIZE, pte++) {
+				if (pte_has_frame(*pte) && fn(tlb, pte, arg)) {
+					if (!first)
+						first = a;
+					last = a + PAGE_SIZE;
+				}
+			}
+			pte_unlock(ptl);
+			if (first)
+				tlb_add_range(tlb, first, last);
+		}
+		va = chunk_end;
+	}
+}
+
+static bool zap_one(struct mmu_gather *tlb, uint64_t *pte, void *arg)
+{
+	uint64_t old = *pte;
+	WRITE_ONCE(*pte, 0);
+	phys_addr_t pa = old & PTE_ADDR_MASK;
+	if (user_page_unmap(pa))
+		list_add(&phys_to_page(pa)->lru, &tlb->frames); /* freed after the shootdown */
+	fetch_sub_relaxed(&tlb->mm->rss_pages, 1);
+	return old & PTE_P;
+}
+
+void zap_range(struct mmu_gather *tlb, uint64_t start, uint64_t end)
+{
+	for_each_pte(tlb, start, end, zap_one, NULL);
+}
+
+static bool set_prot_one(struct mmu_gather *tlb, uint64_t *pte, void *arg)
+{
+	uint64_t f = *(uint64_t *)arg, old = *pte;
+	uint64_t new = f ? (old & (PTE_ADDR_MASK | PTE_A | PTE_D)) | f : (old & PTE_ADDR_MASK) | PTE_PROTNONE;
+	if (new == old)
+		return false;
+	WRITE_ONCE(*pte, new);
+	return old & PTE_P;
+}
+
+void change_prot_range(struct mmu_gather *tlb, uint64_t start, uint64_t end, unsigned prot)
+{
+	uint64_t f = prot_to_pte(prot);
+	for_each_pte(tlb, start, end, set_prot_one, &f);
+}
+
+/* Unlink *e's table (under pt_lock) onto the gather's list. */
+static void unlink_table(struct mmu_gather *tlb, uint64_t *e, bool last_level)
+{
+	uint64_t *table = phys_to_virt(*e & PTE_ADDR_MASK);
+	if (last_level) {
+		for (int i = 0; i < 512; i++)
+			BUG_ON(pte_has_frame(table[i])); /* zapped before: a VMA's PTE would be lost */
+	}
+	spin_lock(&tlb->mm->pt_lock);
+	WRITE_ONCE(*e, 0);
+	spin_unlock(&tlb->mm->pt_lock);
+	struct page *pg = phys_to_page(virt_to_phys(table));
+	if (last_level)
+		kfree(pg->ptl); /* nobody can take it: no VMA maps this table */
+	list_add(&pg->lru, &tlb->tables);
+	fetch_sub_relaxed(&tlb->mm->pt_pages, 1);
+}
+
+static bool table_empty(const uint64_t *t)
+{
+	for (int i = 0; i < 512; i++)
+		if (t[i] & PTE_P)
+			return false;
+	return true;
+}
+
+void free_pgtables(struct mmu_gather *tlb, uint64_t start, uint64_t end, uint64_t floor, uint64_t ceiling)
+{
+	struct mm *mm = tlb->mm;
+	mmap_assert_write_locked(mm);
+	bool any = false;
+	for (uint64_t a = ALIGN_DOWN(start, PT_SPAN); a < end; a += PT_SPAN) {
+		if (a < floor || a + PT_SPAN > ceiling)
+			continue; /* a VMA outside the range still uses this table */
+		uint64_t *pml4e = &mm->pgd[(a >> 39) & 511];
+		if (!(*pml4e & PTE_P))
+			continue;
+		uint64_t *pdpt = phys_to_virt(*pml4e & PTE_ADDR_MASK);
+		uint64_t *pdpte = &pdpt[(a >> 30) & 511];
+		if (!(*pdpte & PTE_P))
+			continue;
+		uint64_t *pd = phys_to_virt(*pdpte & PTE_ADDR_MASK);
+		uint64_t *pde = &pd[(a >> 21) & 511];
+		if (!(*pde & PTE_P))
+			continue;
+		unlink_table(tlb, pde, true);
+		any = true;
+		/* the levels above go when they are empty */
+		if (table_empty(pd)) {
+			unlink_table(tlb, pdpte, false);
+			if (table_empty(pdpt))
+				unlink_table(tlb, pml4e, false);
+		}
+	}
+	if (any && !tlb->nranges && !tlb->full)
+		tlb_add_range(tlb, ALIGN_DOWN(start, PAGE_SIZE), ALIGN_DOWN(start, PAGE_SIZE) + PAGE_SIZE);
+	/* (invlpg of any address also drops every paging-structure cache entry
+	 * of the current address space: SDM vol. 3, 4.10.4.1) */
+}
+
+int move_page_range(struct mmu_gather *tlb, uint64_t old, uint64_t new, uint64_t len)
+{
+	struct mm *mm = tlb->mm;
+	mmap_assert_write_locked(mm); /* no fault can take a split lock meanwhile */
+	for (uint64_t off = 0; off < len;) {
+		struct spinlock *sptl, *dptl;
+		uint64_t *src = pte_offset_lock(mm, old + off, false, &sptl);
+		if (!src) { /* no table: skip to the next one */
+			off = ALIGN_DOWN(old + off, PT_SPAN) + PT_SPAN - old;
+			continue;
+		}
+		bool has = pte_has_frame(*src);
+		pte_unlock(sptl);
+		if (!has) {
+			off += PAGE_SIZE;
+			continue;
+		}
+		uint64_t *dst_table = pt_table(mm, new + off, true);
+		if (!dst_table)
+			return -ENOMEM;
+		src = pte_offset_lock(mm, old + off, false, &sptl);
+		dptl = phys_to_page(virt_to_phys(dst_table))->ptl;
+		if (dptl != sptl)
+			spin_lock(dptl);
+		uint64_t e = *src;
+		WRITE_ONCE(*src, 0);
+		WRITE_ONCE(dst_table[PT_INDEX(new + off)], e);
+		if (dptl != sptl)
+			spin_unlock(dptl);
+		pte_unlock(sptl);
+		if (e & PTE_P)
+			tlb_add_range(tlb, old + off, old + off + PAGE_SIZE);
+		off += PAGE_SIZE;
+	}
+	return 0;
+}
+
+/* ---- the shootdown ---- */
+
+static void flush_here(void *arg)
+{
+	struct mmu_gather *tlb = arg;
+	if (this_cpu()->active_mm != tlb->mm)
+		return; /* switched away since: CR3 was reloaded */
+	if (tlb->full) {
+		write_cr3(read_cr3());
+		mmstat_inc(MMSTAT_TLB_FLUSH_FULL);
+		return;
+	}
+	for (unsigned i = 0; i < tlb->nranges; i++)
+		for (uint64_t va = tlb->range[i].start; va < tlb->range[i].end; va += PAGE_SIZE)
+			invlpg(va);
+	mmstat_add(MMSTAT_TLB_FLUSH_PAGE, tlb->pages);
+}
+
+static void flush_remote(void *arg)
+{
+	mmstat_inc(MMSTAT_TLB_IPI_RECEIVED);
+	flush_here(arg);
+}
+
+void tlb_finish(struct mmu_gather *tlb)
+{
+	struct mm *mm = tlb->mm;
+	if (tlb->nranges || tlb->full) {
+		/* Order our PTE changes before reading the CPU set (store -> load):
+		 * a CPU that joins after this read loads the new tables anyway. */
+		smp_mb();
+		struct cpumask others = { load_relaxed(&mm->cpus.bits) & ~(1ull << cpu_id()) };
+		unsigned long f = irq_save();
+		flush_here(tlb);
+		irq_restore(f);
+		if (others.bits) {
+			fetch_add_relaxed(&mm->shootdowns, 1);
+			mmstat_inc(MMSTAT_TLB_SHOOTDOWN_SENT);
+			uint64_t n = 0;
+			for (uint64_t b = others.bits; b; b &= b - 1)
+				n++;
+			mmstat_add(MMSTAT_TLB_IPI_SENT, n);
+			smp_call_function(&others, flush_remote, tlb, true); /* waits for every ack */
+		}
+	}
+	struct list_head *pos, *n;
+	list_for_each_safe(pos, n, &tlb->frames) {
+		struct page *pg = list_entry(pos, struct page, lru);
+		list_del(&pg->lru);
+		frame_free(pg, 0);
+	}
+	list_for_each_safe(pos, n, &tlb->tables) {
+		struct page *pg = list_entry(pos, struct page, lru);
+		list_del(&pg->lru);
+		retire(page_to_virt(pg), pgtable_retired_free);
+	}
+	tlb_gather_init(tlb, mm);
+}
