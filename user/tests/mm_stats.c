@@ -1,0 +1,102 @@
+/* mm_stats.c - what /proc says about the memory manager moves the right
+ * way: faults, page-table pages allocated and freed again by munmap, TLB
+ * shootdowns sent to a CPU running another thread of the process, the
+ * region's /proc/self/maps line, and MemFree coming back.  On Linux (no
+ * /proc/mmstat) only the maps and meminfo checks run. */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include "check.h"
+
+static long stat_of(const char *path, const char *key)
+{
+	static char buf[8192];
+	int fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	size_t kl = strlen(key);
+	for (char *l = buf; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		if (!strncmp(l, key, kl) && (l[kl] == ' ' || l[kl] == ':'))
+			return strtol(l + kl + 1, NULL, 10);
+	return -1;
+}
+static long mmstat(const char *key) { return stat_of("/proc/mmstat", key); }
+
+static atomic_int spin_stop;
+static void *spinner(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&spin_stop))
+		; /* keeps this mm loaded on its CPU */
+	return NULL;
+}
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	bool have_mmstat = mmstat("fault") >= 0;
+	long free0 = stat_of("/proc/meminfo", "MemFree");
+	check(free0 > 0, "/proc/meminfo has MemFree", "%ld", free0);
+	const size_t len = 8 << 20; /* 8 MiB: 4 page tables */
+	long f0 = mmstat("fault_anon"), pa0 = mmstat("pt_page_alloc"), pf0 = mmstat("pt_page_free"),
+	     lr0 = mmstat("mmap_lock_read");
+	char *p = mmap((void *)0x300000000, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	check(p == (void *)0x300000000, "map 8 MiB at a fixed address", "%p", (void *)p);
+	for (size_t i = 0; i < len; i += 4096)
+		p[i] = 1;
+	/* the maps line */
+	char want[128], maps[65536];
+	snprintf(want, sizeof(want), "300000000-300800000 rw-p 00000000 00:00 0 \n");
+	int fd = open("/proc/self/maps", O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, maps, sizeof(maps) - 1) : -1;
+	maps[n > 0 ? n : 0] = 0;
+	check(strstr(maps, want) != NULL, "/proc/self/maps shows the region", "no line '%.40s'", want);
+	close(fd);
+	if (have_mmstat) {
+		check(mmstat("fault_anon") - f0 >= 2048, "2048 anonymous faults counted", "%ld", mmstat("fault_anon") - f0);
+		check(mmstat("pt_page_alloc") - pa0 >= 4, "page tables allocated for 8 MiB", "%ld", mmstat("pt_page_alloc") - pa0);
+		check(mmstat("mmap_lock_read") - lr0 >= 2048, "every fault took mmap_lock for read", "%ld",
+		      mmstat("mmap_lock_read") - lr0);
+	}
+	check(munmap(p, len) == 0, "munmap the region", "failed");
+	if (have_mmstat)
+		check(mmstat("pt_page_free") - pf0 >= 4, "munmap freed the emptied page tables", "%ld",
+		      mmstat("pt_page_free") - pf0);
+
+	/* A shootdown reaches the CPU where another thread runs this mm. */
+	cpu_set_t set;
+	sched_getaffinity(0, sizeof(set), &set);
+	if (!have_mmstat || CPU_COUNT(&set) < 2) {
+		check_skip("munmap sends a shootdown to the CPU running our other thread", "needs 2 CPUs and /proc/mmstat");
+	} else {
+		pthread_t th;
+		pthread_create(&th, NULL, spinner, NULL);
+		long s0 = mmstat("tlb_shootdown_sent"), r0 = mmstat("tlb_ipi_received");
+		int sent = 0;
+		for (int i = 0; i < 50 && !sent; i++) { /* until the spinner is on another CPU */
+			char *q = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			q[0] = 1;
+			munmap(q, 4096);
+			sent = mmstat("tlb_shootdown_sent") > s0;
+			if (!sent)
+				sched_yield();
+		}
+		atomic_store(&spin_stop, 1);
+		pthread_join(th, NULL);
+		check(sent, "munmap sends a shootdown to the CPU running our other thread", "none sent");
+		check(mmstat("tlb_ipi_received") > r0, "the other CPU handled it", "none received");
+	}
+	long free1 = stat_of("/proc/meminfo", "MemFree");
+	check(free1 >= free0 - 512, "MemFree is back after munmap", "%ld kB before, %ld kB after", free0, free1);
+	return check_done();
+}
