@@ -2,7 +2,9 @@
  * the host (-O2, no sanitizers): ns per lookup, per insert + remove pair
  * and per top-down gap search, for 10 to 100 000 entries, and each divided
  * by log2(n) - a column that stays flat says O(log n).  `make bench` runs
- * it (make bench-vma-tree alone). */
+ * it (make bench-vma-tree alone).  BENCH_N=n runs one size only, for
+ * counting instructions per call under valgrind --tool=callgrind
+ * (--toggle-collect=vt_find gives vt_find's instructions and call count). */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -36,8 +38,11 @@ int main(void)
 	printf("%10s %10s %10s %10s %10s %10s %10s %8s\n", "entries", "lookup", "/log2 n", "ins+rm", "/log2 n", "gap",
 	       "/log2 n", "check");
 	volatile uintptr_t sink = 0;
+	const char *only = getenv("BENCH_N");
 	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
 		int n = sizes[k];
+		if (only && atoi(only) != n)
+			continue;
 		struct vma_tree t;
 		vt_init(&t, b_alloc, b_free, b_free);
 		/* n entries of 16 KiB every 64 KiB, inserted in random order */
