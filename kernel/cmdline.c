@@ -40,6 +40,7 @@ static const char *const builtin_keys[] = {
 	"crash",               /* deliberately crash (tests the oops path) */
 	"panic",               /* panic=exit: leave QEMU after a panic (else halt) */
 	"mm.lock",             /* page-fault lock mode: global, vma, ... */
+	"mm.debug",            /* check the VMA tree at every mmap_write_unlock */
 	"nosmp",               /* do not start the other CPUs */
 	"maxcpus",             /* start at most this many CPUs */
 	"nox2apic",            /* stay in xAPIC mode */

@@ -15,6 +15,7 @@
 #include "mm/slab.h"
 
 enum mm_lock_mode mm_lock_mode = MM_LOCK_GLOBAL;
+bool mm_debug;
 
 void mm_init(void)
 {
@@ -23,6 +24,9 @@ void mm_init(void)
 		printk(KERN_WARNING "mm: mm.lock=%s is not a lock mode this kernel has; using global\n", mode);
 	mm_lock_mode = MM_LOCK_GLOBAL;
 	printk(KERN_NOTICE "mm: mm.lock=global (every fault takes mmap_lock for read)\n");
+	mm_debug = cmdline_has("mm.debug");
+	if (mm_debug)
+		printk(KERN_WARNING "mm: mm.debug: the VMA tree is checked at every mmap_write_unlock\n");
 }
 
 struct mm *mm_create(void)

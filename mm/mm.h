@@ -114,6 +114,9 @@ struct mm {
 enum mm_lock_mode { MM_LOCK_GLOBAL };
 extern enum mm_lock_mode mm_lock_mode;
 void mm_init(void); /* boot: parse mm.lock= and say which mode runs */
+/* mm.debug on the command line: check every invariant of the VMA set when
+ * a writer unlocks (vma_check), panicking on the first broken one. */
+extern bool mm_debug;
 
 struct mm *mm_create(void);             /* empty: kernel half only; NULL if out of memory */
 /* fork: a copy of parent (private pages copied, shared ones shared); NULL
@@ -168,6 +171,7 @@ void vma_remove(struct mm *mm, struct vma *v);            /* after vma_prepare()
 int vma_set_range(struct mm *mm, struct vma *v, uint64_t start, uint64_t end); /* 0 or -ENOMEM */
 uint64_t vma_find_gap(struct mm *mm, uint64_t len, uint64_t low, uint64_t high); /* top-down; 0 if none */
 void vma_destroy_all(struct mm *mm);                       /* a dead mm: free every VMA */
+void vma_check(struct mm *mm); /* the tree's invariants and every VMA agreeing with it; BUG otherwise */
 /* VMA objects (mm/vma.c). */
 struct vma *vma_new(uint64_t start, uint64_t end, unsigned prot, unsigned flags); /* NULL: no memory */
 struct vma *vma_dup(const struct vma *v);                  /* a copy, not in any set */

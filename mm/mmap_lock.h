@@ -35,6 +35,8 @@ static inline void mmap_write_lock(struct mm *mm)
 
 static inline void mmap_write_unlock(struct mm *mm)
 {
+	if (mm_debug)
+		vma_check(mm);
 	smp_store_release(&mm->mm_lock_seq, mm->mm_lock_seq + 1);
 	up_write(&mm->mmap_lock);
 }

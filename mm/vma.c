@@ -11,6 +11,7 @@
  * starts or cannot fail half way. */
 #include "mm/mm.h"
 #include "kernel/assert.h"
+#include "kernel/panic.h"
 #include "kernel/errno.h"
 #include "kernel/retire.h"
 #include "kernel/string.h"
@@ -76,6 +77,25 @@ uint64_t vma_find_gap(struct mm *mm, uint64_t len, uint64_t low, uint64_t high)
 {
 	uint64_t a;
 	return vt_gap_topdown(&mm->vmas, len, low, high, &a) ? 0 : a;
+}
+
+void vma_check(struct mm *mm)
+{
+	int r = vt_check(&mm->vmas);
+	if (r)
+		panic("mm.debug: VMA tree broken (vt_check %d)", r);
+	unsigned n = 0;
+	uint64_t last_end = 0;
+	for (struct vma *v = vma_find_next(mm, 0); v; v = vma_next(mm, v), n++) {
+		if (v->start >= v->end || v->start < last_end || v->mm != mm || vma_find(mm, v->start) != v ||
+		    vma_find(mm, v->end - 1) != v || (v->start | v->end) & (PAGE_SIZE - 1))
+			panic("mm.debug: VMA %llx-%llx disagrees with the tree", (unsigned long long)v->start,
+			      (unsigned long long)v->end);
+		last_end = v->end;
+	}
+	if (n != mm->nvmas || n != mm->vmas.count)
+		panic("mm.debug: %u VMAs in the tree, nvmas %u, count %llu", n, mm->nvmas,
+		      (unsigned long long)mm->vmas.count);
 }
 
 static void vma_free_now(void *obj);
