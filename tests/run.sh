@@ -205,6 +205,18 @@ expect_boot lowmem-16M 1 16M 35 "panic=exit" 'Kernel panic - not syncing: not en
 expect_boot unknown-param 2 128M 33 "ktest=boot.symbol frobnicate=3 quiet" "unknown parameter 'frobnicate'" '^ok 1 boot.symbol_lookup$'
 
 # ---- 4. user programs ----
+# check_frames NAME: every frame a boot's init used must be back once it
+# has been reaped (the kernel prints both counts when init exits).
+check_frames() {
+	local before after
+	read -r before after < <(sed -n 's/^faultline: frames free before init \([0-9]*\), after \([0-9]*\).*/\1 \2/p' "$log.plain")
+	if [ -n "$before" ] && [ "$before" = "$after" ]; then
+		ok "$1: no frames leaked ($before free before and after)"
+	else
+		not_ok "$1: no frames leaked (before ${before:-?}, after ${after:-?})"
+	fi
+}
+
 # user_boot NAME CPUS WANT_EXIT CMDLINE PATTERN...: boot a program as init;
 # it must exit with status WANT_EXIT (QEMU then exits with 2 * status + 1,
 # arch/x86_64/power.c), its output must match every PATTERN, and every
@@ -214,7 +226,7 @@ user_boot() {
 	shift 4
 	selected "$name" || return 0
 	boot "$name" "$cpus" 256M 0 max 180 "$cmdline"
-	local missing="" before after
+	local missing=""
 	for p in "$@"; do
 		grep -qE -- "$p" "$log.plain" || missing="$missing [$p]"
 	done
@@ -226,12 +238,7 @@ user_boot() {
 		grep '^not ok' "$log.plain" | head -10 | sed 's/^/    # /'
 		tail_log
 	fi
-	read -r before after < <(sed -n 's/^faultline: frames free before init \([0-9]*\), after \([0-9]*\).*/\1 \2/p' "$log.plain")
-	if [ -n "$before" ] && [ "$before" = "$after" ]; then
-		ok "$name: no frames leaked ($before free before and after)"
-	else
-		not_ok "$name: no frames leaked (before ${before:-?}, after ${after:-?})"
-	fi
+	check_frames "$name"
 }
 
 # Each test program checks itself and ends with PASS, on 1, 2 and 4 CPUs.
@@ -270,12 +277,7 @@ for t in $(ls build/user/oracle/ 2>/dev/null); do
 			head -30 "$OUT/$name.diff" | sed 's/^/    # /'
 			tail_log
 		fi
-		read -r before after < <(sed -n 's/^faultline: frames free before init \([0-9]*\), after \([0-9]*\).*/\1 \2/p' "$log.plain")
-		if [ -n "$before" ] && [ "$before" = "$after" ]; then
-			ok "$name: no frames leaked ($before free before and after)"
-		else
-			not_ok "$name: no frames leaked (before ${before:-?}, after ${after:-?})"
-		fi
+		check_frames "$name"
 	done
 done
 # mm.debug: every mmap_write_unlock checks the whole VMA tree (and panics

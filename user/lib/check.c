@@ -154,3 +154,12 @@ void no_core_dumps(void)
 
 	setrlimit(RLIMIT_CORE, &rl);
 }
+
+void catch_signal(int sig, void (*handler)(int, siginfo_t *, void *))
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = handler;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(sig, &sa, NULL);
+}

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <signal.h>
 #include <sys/types.h>
 
 /* Print "ok - DESC" if cond holds, else "not ok - DESC: DETAIL"; returns cond. */
@@ -39,6 +40,8 @@ pid_t spawn_self(const char *self, char *const args[]);
 pid_t wait_child(pid_t pid, int *status);
 /* Describe a wait status ("exited 3", "killed by signal 11") into buf. */
 const char *status_str(int status, char *buf, size_t len);
+/* Install handler for sig with SA_SIGINFO (the race tests' SIGSEGV catchers). */
+void catch_signal(int sig, void (*handler)(int, siginfo_t *, void *));
 /* Keep a crashing child from writing a core file (ignores errors). */
 void no_core_dumps(void);
 

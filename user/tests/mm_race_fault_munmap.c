@@ -57,11 +57,7 @@ static void *reader(void *arg)
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = on_segv;
-	sa.sa_flags = SA_SIGINFO;
-	sigaction(SIGSEGV, &sa, NULL);
+	catch_signal(SIGSEGV, on_segv);
 	char *p = mmap(BASE, PAGES * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 	for (int i = 0; i < PAGES; i++)
 		*(long *)(p + i * 4096) = 1;

@@ -66,11 +66,7 @@ static long checksum(void)
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = on_segv;
-	sa.sa_flags = SA_SIGINFO;
-	sigaction(SIGSEGV, &sa, NULL);
+	catch_signal(SIGSEGV, on_segv);
 	region = mmap(NULL, PAGES * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	pthread_t th[WRITERS];
 	for (long i = 0; i < WRITERS; i++)
