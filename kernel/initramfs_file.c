@@ -277,7 +277,7 @@ struct file *initramfs_file_open(const struct lookup *lk, unsigned flags)
 
 bool file_is_dir(const struct file *f)
 {
-	return f->ops == &dir_ops;
+	return f->ops == &dir_ops || S_ISDIR(f->mode); /* initramfs and /proc directories */
 }
 bool file_is_regular(const struct file *f)
 {
@@ -333,7 +333,7 @@ struct file *initramfs_dev_open(int dev, unsigned flags)
 /* pread/pwrite after the syscall's checks (readable/writable, seekable). */
 long file_pread(struct file *f, char __user *buf, size_t n, uint64_t off)
 {
-	if (f->ops == &reg_ops)
+	if (f->ops->read == reg_read) /* initramfs files, /proc files: bytes at f->data */
 		return reg_read_at(f, buf, n, off);
 	if (f->ops == &null_ops)
 		return 0;

@@ -113,7 +113,16 @@ static void show_mmstat(struct text *t)
 
 /* ---- the tree of names ---- */
 
-enum pnode { P_NONE, P_ROOT, P_PID_DIR, P_MAPS, P_MEMINFO, P_MMSTAT };
+enum pnode { P_NONE, P_NOTDIR, P_ROOT, P_PID_DIR, P_MAPS, P_MEMINFO, P_MMSTAT };
+
+/* Does path s name file (exactly), or something below it ("file/x")? */
+static enum pnode file_node(const char *s, const char *file, enum pnode n)
+{
+	size_t l = strlen(file);
+	if (strncmp(s, file, l))
+		return P_NONE;
+	return !s[l] ? n : s[l] == '/' ? P_NOTDIR : P_NONE;
+}
 
 /* What npath names; *pid for the per-process entries (0: none such). */
 static enum pnode lookup(const char *npath, int *pid)
@@ -123,10 +132,11 @@ static enum pnode lookup(const char *npath, int *pid)
 	if (!*s)
 		return P_ROOT;
 	s++; /* the '/' */
-	if (!strcmp(s, "meminfo"))
-		return P_MEMINFO;
-	if (!strcmp(s, "mmstat"))
-		return P_MMSTAT;
+	enum pnode f = file_node(s, "meminfo", P_MEMINFO);
+	if (f == P_NONE)
+		f = file_node(s, "mmstat", P_MMSTAT);
+	if (f != P_NONE)
+		return f;
 	if (!strncmp(s, "self", 4) && (s[4] == '/' || !s[4])) {
 		*pid = current->proc->pid;
 		s += 4;
@@ -146,7 +156,7 @@ static enum pnode lookup(const char *npath, int *pid)
 	}
 	if (!*s)
 		return P_PID_DIR;
-	return !strcmp(s, "/maps") ? P_MAPS : P_NONE;
+	return file_node(s, "/maps", P_MAPS);
 }
 
 bool procfs_path(const char *npath)
@@ -169,8 +179,8 @@ int procfs_stat(const char *npath, struct kstat *st)
 {
 	int pid;
 	enum pnode n = lookup(npath, &pid);
-	if (n == P_NONE)
-		return -ENOENT;
+	if (n == P_NONE || n == P_NOTDIR)
+		return n == P_NONE ? -ENOENT : -ENOTDIR;
 	stat_node(n, pid, st);
 	return 0;
 }
@@ -254,6 +264,8 @@ int procfs_open(const char *npath, unsigned flags, struct file **out)
 {
 	int pid;
 	enum pnode n = lookup(npath, &pid);
+	if (n == P_NOTDIR)
+		return -ENOTDIR;
 	if (n == P_NONE)
 		return (flags & O_CREAT) ? -EACCES : -ENOENT;
 	bool dir = n == P_ROOT || n == P_PID_DIR;

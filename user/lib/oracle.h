@@ -39,6 +39,18 @@ static inline const char *ename(int e)
 		printf("%s = %ld %s\n", #expr, r_ < 0 ? -1L : r_, r_ < 0 ? ename(errno) : ""); \
 	} while (0)
 
+/* Where a mapping call put its result: "MAP_FAILED ENAME", "ok" (want
+ * NULL: any place), "at the address" (== want) or "elsewhere". */
+static inline const char *placed(void *p, void *want)
+{
+	static char buf[64];
+	if (p == (void *)-1)
+		snprintf(buf, sizeof(buf), "MAP_FAILED %s", ename(errno));
+	else
+		snprintf(buf, sizeof(buf), "%s", !want ? "ok" : p == want ? "at the address" : "elsewhere");
+	return buf;
+}
+
 /* Catching SIGSEGV/SIGBUS: probe(addr, write) says what an access does. */
 static sigjmp_buf probe_jb __attribute__((unused));
 static volatile int probe_sig __attribute__((unused)), probe_code __attribute__((unused));

@@ -14,20 +14,11 @@
 #define RW (PROT_READ | PROT_WRITE)
 #define PA (MAP_PRIVATE | MAP_ANONYMOUS)
 
-static const char *res(void *p, void *want)
-{
-	static char buf[64];
-	if (p == MAP_FAILED)
-		snprintf(buf, sizeof(buf), "MAP_FAILED %s", ename(errno));
-	else
-		snprintf(buf, sizeof(buf), "%s", !want ? "ok" : p == want ? "at the address" : "elsewhere");
-	return buf;
-}
 #define TRY(want, ...)                                                     \
 	do {                                                               \
 		errno = 0;                                                 \
 		void *p_ = mmap(__VA_ARGS__);                              \
-		printf("mmap(%s) -> %s\n", #__VA_ARGS__, res(p_, want));  \
+		printf("mmap(%s) -> %s\n", #__VA_ARGS__, placed(p_, want));  \
 	} while (0)
 
 static char *shared_page;
@@ -75,7 +66,7 @@ int main(void)
 	TRY(A(0x70000), A(0x70000), 8192, RW, PA | MAP_FIXED | MAP_STACK, -1, 0);
 	TRY(A(0x80000), A(0x80000), 8192, RW, PA | MAP_FIXED | MAP_GROWSDOWN, -1, 0);
 	char *pop = mmap(A(0x90000), 8 * 4096, RW, PA | MAP_FIXED | MAP_POPULATE, -1, 0);
-	printf("MAP_POPULATE: %s, reads %d\n", res(pop, A(0x90000)), pop[5 * 4096]);
+	printf("MAP_POPULATE: %s, reads %d\n", placed(pop, A(0x90000)), pop[5 * 4096]);
 	show_maps("flags", LO + 0x30000, HI);
 
 	/* shared anonymous memory: between threads, and with a forked child */

@@ -12,20 +12,11 @@
 #define PA (MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED)
 #define P 4096
 
-static const char *where(void *r, void *want)
-{
-	static char buf[48];
-	if (r == MAP_FAILED)
-		snprintf(buf, sizeof(buf), "MAP_FAILED %s", ename(errno));
-	else
-		snprintf(buf, sizeof(buf), "%s", r == want ? "at the address" : "elsewhere");
-	return buf;
-}
 #define MR(want, ...)                                                              \
 	do {                                                                       \
 		errno = 0;                                                         \
 		void *r_ = mremap(__VA_ARGS__);                                    \
-		printf("mremap(%s) -> %s\n", #__VA_ARGS__, where(r_, want));      \
+		printf("mremap(%s) -> %s\n", #__VA_ARGS__, placed(r_, want));      \
 	} while (0)
 
 static void pattern(char *p, int pages, int base)

