@@ -19,6 +19,7 @@
  *     end of the switch; no spinlock is held across swtch().
  * Lock order: sleep_timer_lock -> task pi_lock -> run-queue lock (two
  * run-queue locks only in pull_task, in CPU-id order). */
+#include "kernel/epoch.h"
 #include "kernel/sched.h"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/fpu.h"
@@ -101,6 +102,9 @@ void schedule(void)
 	struct cpu *c = this_cpu();
 	if (c->preempt_count && !panicking)
 		panic("schedule() with %d spinlock(s) held on cpu%u", c->preempt_count, c->id);
+	if (epoch_in_reader() && !panicking)
+		epoch_sleep_bug(__builtin_return_address(0));
+	epoch_quiescent_run(EPOCH_RUN_BATCH); /* a context switch is a quiescent state */
 	unsigned long flags = irq_save();
 	struct task *prev = c->curr;
 	bool is_idle = prev == c->idle;
@@ -275,11 +279,17 @@ __noreturn void sched_idle_loop(void)
 {
 	struct cpu *c = this_cpu();
 	for (;;) {
+		epoch_idle_exit(); /* awake: grace periods wait for this CPU again */
+		epoch_quiescent_run(0);
 		task_reap_dead();
 		if (c->id == 0 && READ_ONCE(init_exited))
 			init_finish(); /* does not return */
 		irq_disable();
+		/* Idle from here (a grace period ending here may wake a task
+		 * onto this CPU: hence before the checks). */
+		epoch_idle_enter();
 		if (READ_ONCE(c->rq.nr_queued) || pull_task(c)) {
+			epoch_idle_exit();
 			irq_enable();
 			schedule();
 			continue;

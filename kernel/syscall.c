@@ -5,6 +5,7 @@
  * places in the .syscalls section (a number registered twice is a build
  * error caught at boot).  syscall_dispatch() runs with interrupts on, on
  * the task's kernel stack, with the user registers in *tf. */
+#include "kernel/epoch.h"
 #include "kernel/syscall.h"
 #include "arch/x86_64/x86.h"
 #include "kernel/assert.h"
@@ -84,6 +85,9 @@ void exit_to_user(struct trap_frame *tf)
 			handle_signals(tf);
 			irq_disable();
 		}
+		/* Leaving the kernel: no epoch reference survives this (a
+		 * quiescent state), and a good moment for due callbacks. */
+		epoch_quiescent_run(EPOCH_RUN_BATCH);
 		return;
 	}
 }

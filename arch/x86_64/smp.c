@@ -8,6 +8,7 @@
  * time because they share the parameter block.  A CPU that does not answer
  * is reported and skipped.  cpu_online_mask and ncpus_online are updated
  * by each AP itself (atomically). */
+#include "kernel/epoch.h"
 #include "kernel/smp.h"
 #include "kernel/atomic.h"
 #include "arch/x86_64/acpi.h"
@@ -59,6 +60,7 @@ static __noreturn void ap_entry(uint64_t id)
 	struct cpu *c = this_cpu();
 	/* Published last, once this CPU can take IPIs. */
 	add_return(&ncpus_online, 1);
+	epoch_cpu_online(c->id); /* before anyone may queue a callback on it */
 	cpumask_set(&cpu_online_mask, c->id);
 	WRITE_ONCE(c->online, true);
 	ap_idle();
