@@ -8,6 +8,7 @@
  *   -> FPU, clocks, random, syscalls, scheduler -> interrupts on -> other CPUs
  *   -> a deliberate crash (crash=), self-tests (ktest), or init from the
  *   initramfs; then this CPU becomes an idle task like the others. */
+#include "kernel/epoch.h"
 #include "arch/x86_64/acpi.h"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/bootinfo.h"
@@ -75,6 +76,8 @@ static void com1_irq(struct trap_frame *tf)
 static uint64_t frames_settled(void)
 {
 	task_reap_dead_wait(true);
+	epoch_drain(); /* frees waiting for a grace period, then the pools they went to */
+	vma_pools_drain();
 	slab_shrink();
 	frame_drain_all();
 	return frames_free();
@@ -187,6 +190,7 @@ static __noreturn void kmain_guarded(void *unused)
 
 	pr_info("smp: cpu0 online (APIC id %u, the boot CPU)\n", apic_id());
 	cpus[0].online = true;
+	epoch_cpu_online(0);
 	cpumask_set(&cpu_online_mask, 0);
 	ncpus_online = 1;
 	irq_enable();

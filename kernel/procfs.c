@@ -21,6 +21,7 @@
 #include "mm/frame.h"
 #include "mm/mmap_lock.h"
 #include "mm/mmstat.h"
+#include "kernel/epoch.h"
 #include "mm/slab.h"
 
 #define PROC_DEV 0x16   /* st_dev of /proc files (Linux's procfs: 0:22) */
@@ -109,6 +110,12 @@ static void show_mmstat(struct text *t)
 {
 	for (int i = 0; i < MMSTAT_NR; i++)
 		text_printf(t, "%s %llu\n", mmstat_names[i], (unsigned long long)mmstat_read((enum mmstat_item)i));
+	struct epoch_stats e;
+	epoch_stats(&e);
+	text_printf(t, "epoch_gp %llu\nepoch_gp_longest_ns %llu\nepoch_cb_queued %llu\nepoch_cb_run %llu\n"
+		       "epoch_cb_pending %llu\n",
+		    (unsigned long long)e.gp_completed, (unsigned long long)e.gp_longest_ns,
+		    (unsigned long long)e.cb_queued, (unsigned long long)e.cb_run, (unsigned long long)e.cb_pending);
 }
 
 /* ---- the tree of names ---- */

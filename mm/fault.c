@@ -1,6 +1,15 @@
-/* fault.c - the page-fault handler for user addresses (mm.lock=global).
+/* fault.c - the page-fault handler for user addresses.
  *
- * 1. mmap_lock for read; find the VMA; check the access against its prot
+ * 0. mm.lock=vma: find the VMA with no lock at all, under an epoch, and
+ *    take its read lock (lock_vma_under_epoch, vma_lock.c); if the access
+ *    is allowed, steps 2-4 run under that lock alone and mmap_lock is never
+ *    touched.  Anything else - no VMA there, the VMA write-locked or just
+ *    changed, an access it does not allow - falls back to step 1, which
+ *    decides (SIGSEGV, a growing stack).
+ * 1. mmap_lock for read (mm.lock=global: always); find the VMA, or grow a
+ *    stack down to the address (expand_stack, under mmap_lock for WRITE:
+ *    never change the tree under a read lock - StackRot, CVE-2023-3269);
+ *    check the access against its prot
  *    (-EFAULT: no VMA, SEGV_MAPERR; -EACCES: not allowed, SEGV_ACCERR).
  * 2. A PTE already there (a lockless peek, confirmed under its split lock)
  *    means the TLB was stale - e.g. another CPU's after an mprotect that
@@ -22,7 +31,9 @@
 #include "kernel/string.h"
 #include "mm/frame.h"
 #include "mm/mmap_lock.h"
+#include "mm/mmap_internal.h"
 #include "mm/mmstat.h"
+#include "mm/vma_lock.h"
 #include "mm/shmem.h"
 
 static bool access_ok(const struct vma *v, unsigned access)
@@ -81,44 +92,115 @@ static bool pte_present_already(struct mm *mm, const struct vma *v, uint64_t va)
 	return done;
 }
 
-int mm_fault(struct mm *mm, uint64_t addr, unsigned access)
+/* Steps 2-4 for an address in v, which cannot change meanwhile (the
+ * caller holds its read lock or mmap_lock). */
+static int fault_in_page(struct mm *mm, const struct vma *v, uint64_t va)
 {
-	mmstat_inc(MMSTAT_FAULT);
-	fetch_add_relaxed(&mm->faults, 1);
+	if (pte_present_already(mm, v, va))
+		return 0;
+	phys_addr_t pa;
+	int r = get_page(v, va, &pa);
+	struct spinlock *ptl;
+	uint64_t *pte = r ? NULL : pte_offset_lock(mm, va, true, &ptl);
+	if (!r && !pte) {
+		put_page(pa);
+		r = -ENOMEM;
+	} else if (pte && pte_has_frame(*pte)) { /* another thread won */
+		pte_unlock(ptl);
+		put_page(pa);
+		mmstat_inc(MMSTAT_FAULT_RACE);
+	} else if (pte) {
+		WRITE_ONCE(*pte, pa | prot_to_pte(v->prot));
+		pte_unlock(ptl);
+		fetch_add_relaxed(&mm->rss_pages, 1);
+		mmstat_inc(v->flags & VM_FILE ? MMSTAT_FAULT_FILE : MMSTAT_FAULT_ANON);
+	}
+	if (r == -ENOMEM)
+		mmstat_inc(MMSTAT_FAULT_OOM);
+	return r;
+}
+
+/* Linux's stack_guard_gap (256 pages) and the stack's RLIMIT_STACK. */
+#define STACK_GUARD_GAP (256 * PAGE_SIZE)
+#define STACK_LIMIT (8ul << 20)
+
+/* May the grows-down VMA v be extended down to cover addr? */
+static bool stack_can_grow(struct mm *mm, const struct vma *v, uint64_t addr)
+{
+	if (!v || !(v->flags & VM_GROWSDOWN) || addr >= v->start)
+		return false;
+	uint64_t start = ALIGN_DOWN(addr, PAGE_SIZE);
+	if (start < MMAP_MIN_ADDR || v->end - start > STACK_LIMIT)
+		return false;
+	struct vma *prev = vma_find_prev(mm, v->start);
+	/* Linux's expand_downwards: a gap below, unless the neighbour is
+	 * another stack or inaccessible (PROT_NONE) */
+	return !prev || (prev->flags & VM_GROWSDOWN) || !prev->prot || start - prev->end >= STACK_GUARD_GAP;
+}
+
+/* Grow the stack above addr down to it: with mmap_lock held for WRITE (the
+ * tree and the VMA change), checking again what the read lock saw. */
+static void expand_stack(struct mm *mm, uint64_t addr)
+{
+	mmap_write_lock(mm);
+	struct vma *v = vma_find_next(mm, addr);
+	if (!vma_find(mm, addr) && stack_can_grow(mm, v, addr) && !vma_prepare(mm, 1)) {
+		uint64_t start = ALIGN_DOWN(addr, PAGE_SIZE);
+		vma_start_write(v);
+		v->pgoff -= (v->start - start) >> PAGE_SHIFT; /* anonymous pgoff moves with the start (Linux) */
+		vma_set_range(mm, v, start, v->end);
+		mmstat_inc(MMSTAT_FAULT_STACK_GROW);
+	}
+	mmap_write_unlock(mm);
+}
+
+/* The fault under mmap_lock: mm.lock=global always, mm.lock=vma when the
+ * VMA's own lock could not do it. */
+static int fault_locked(struct mm *mm, uint64_t addr, unsigned access)
+{
 	mmap_read_lock(mm);
-	mmstat_inc(MMSTAT_FAULT_GLOBAL);
 	struct vma *v = vma_find(mm, addr);
-	int r = 0;
-	uint64_t va = ALIGN_DOWN(addr, PAGE_SIZE);
+	if (!v && stack_can_grow(mm, vma_find_next(mm, addr), addr)) {
+		mmap_read_unlock(mm);
+		expand_stack(mm, addr);
+		mmap_read_lock(mm);
+		v = vma_find(mm, addr);
+	}
+	int r;
 	if (!v) {
 		mmstat_inc(MMSTAT_FAULT_SEGV_MAPERR);
 		r = -EFAULT;
 	} else if (!access_ok(v, access)) {
 		mmstat_inc(MMSTAT_FAULT_SEGV_ACCERR);
 		r = -EACCES;
-	} else if (!pte_present_already(mm, v, va)) {
-		phys_addr_t pa;
-		r = get_page(v, va, &pa);
-		struct spinlock *ptl;
-		uint64_t *pte = r ? NULL : pte_offset_lock(mm, va, true, &ptl);
-		if (!r && !pte) {
-			put_page(pa);
-			r = -ENOMEM;
-		} else if (pte && pte_has_frame(*pte)) { /* another thread won */
-			pte_unlock(ptl);
-			put_page(pa);
-			mmstat_inc(MMSTAT_FAULT_RACE);
-		} else if (pte) {
-			WRITE_ONCE(*pte, pa | prot_to_pte(v->prot));
-			pte_unlock(ptl);
-			fetch_add_relaxed(&mm->rss_pages, 1);
-			mmstat_inc(v->flags & VM_FILE ? MMSTAT_FAULT_FILE : MMSTAT_FAULT_ANON);
-		}
-		if (r == -ENOMEM)
-			mmstat_inc(MMSTAT_FAULT_OOM);
+	} else {
+		r = fault_in_page(mm, v, ALIGN_DOWN(addr, PAGE_SIZE));
 	}
 	mmap_read_unlock(mm);
 	return r;
+}
+
+int mm_fault(struct mm *mm, uint64_t addr, unsigned access)
+{
+	mmstat_inc(MMSTAT_FAULT);
+	fetch_add_relaxed(&mm->faults, 1);
+	if (mm_lock_mode == MM_LOCK_GLOBAL) {
+		mmstat_inc(MMSTAT_FAULT_GLOBAL);
+		return fault_locked(mm, addr, access);
+	}
+	struct vma *v = lock_vma_under_epoch(mm, addr);
+	if (v) {
+		if (access_ok(v, access)) {
+			int r = fault_in_page(mm, v, ALIGN_DOWN(addr, PAGE_SIZE));
+			vma_end_read(v);
+			mmstat_inc(MMSTAT_FAULT_VMA);
+			return r;
+		}
+		vma_end_read(v); /* the slow path decides what a bad access gets */
+		mmstat_inc(MMSTAT_VMA_LOCK_ABORT);
+	}
+	mmstat_inc(MMSTAT_FAULT_FALLBACK);
+	return fault_locked(mm, addr, access);
 }
 
 int mm_shared_page(struct mm *mm, uint64_t addr, phys_addr_t *pa)

@@ -10,6 +10,8 @@
  * mmap_lock (the child is not visible to anyone yet). */
 #include "mm/mm.h"
 #include "mm/mmap_lock.h"
+#include "mm/vma_lock.h"
+#include "mm/mmap_internal.h"
 #include "arch/x86_64/paging.h"
 #include "kernel/atomic.h"
 #include "kernel/errno.h"
@@ -68,6 +70,11 @@ struct mm *mm_copy(struct mm *parent)
 	child->mmap_base = parent->mmap_base;
 	child->stack_top = parent->stack_top;
 	int r = 0;
+	/* Every VMA of the parent write-locked first, so no fault of a parent
+	 * thread changes a page while it is copied (Linux bug 217624: with
+	 * per-VMA locks a fault could install a page that fork had copied
+	 * already, or that the child then shared by mistake). */
+	vma_start_write_range(parent, 0, USER_SPACE_END);
 	for (struct vma *v = vma_find_next(parent, 0); v; v = vma_next(parent, v)) {
 		struct vma *n = vma_dup(v);
 		if (!n) {

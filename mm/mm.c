@@ -14,16 +14,33 @@
 #include "mm/mmap_lock.h"
 #include "mm/slab.h"
 
-enum mm_lock_mode mm_lock_mode = MM_LOCK_GLOBAL;
+enum mm_lock_mode mm_lock_mode = MM_LOCK_VMA;
 bool mm_debug;
+
+static const struct {
+	const char *name, *what;
+} lock_modes[] = {
+	[MM_LOCK_GLOBAL] = { "global", "every fault takes mmap_lock for read" },
+	[MM_LOCK_VMA] = { "vma", "faults take a per-VMA read lock under an epoch; mmap_lock only to fall back" },
+};
 
 void mm_init(void)
 {
 	const char *mode = cmdline_get("mm.lock");
-	if (mode && strcmp(mode, "global"))
-		printk(KERN_WARNING "mm: mm.lock=%s is not a lock mode this kernel has; using global\n", mode);
-	mm_lock_mode = MM_LOCK_GLOBAL;
-	printk(KERN_NOTICE "mm: mm.lock=global (every fault takes mmap_lock for read)\n");
+	mm_lock_mode = MM_LOCK_VMA;
+	if (mode) {
+		unsigned i = 0;
+		while (i < ARRAY_SIZE(lock_modes) && strcmp(mode, lock_modes[i].name))
+			i++;
+		if (i < ARRAY_SIZE(lock_modes))
+			mm_lock_mode = (enum mm_lock_mode)i;
+		else
+			printk(KERN_WARNING "mm: mm.lock=%s is not a lock mode this kernel has; using %s\n", mode,
+			       lock_modes[mm_lock_mode].name);
+	}
+	/* KERN_WARNING: it must reach the log under `quiet` too (tests check it) */
+	printk(KERN_WARNING "mm: mm.lock=%s (%s)\n", lock_modes[mm_lock_mode].name, lock_modes[mm_lock_mode].what);
+	vma_pools_init();
 	mm_debug = cmdline_has("mm.debug");
 	if (mm_debug)
 		printk(KERN_WARNING "mm: mm.debug: the VMA tree is checked at every mmap_write_unlock\n");

@@ -18,6 +18,7 @@
  * -> run queues. */
 #pragma once
 #include "kernel/cpumask.h"
+#include "kernel/epoch.h"
 #include "kernel/list.h"
 #include "kernel/spinlock.h"
 #include "kernel/wait.h"
@@ -74,6 +75,20 @@ struct vma {
 	/* VM_SHARED anonymous memory: the object holding its pages (shmem.h);
 	 * page i of the VMA is the object's page pgoff + i */
 	struct shmem *shm;
+
+	/* The per-VMA lock (mm/vma_lock.h; mm.lock=vma).  Every field above
+	 * changes only under mmap_lock held for write AND this VMA's write
+	 * lock, so a fault holding the VMA's read lock sees them stable.
+	 *   vm_refcnt: 0 detached (not in the tree), 1 attached, +1 for each
+	 *     reader holding it, +VMA_LOCK_OFFSET while a writer drains readers.
+	 *     Atomic.
+	 *   vm_lock_seq: equal to mm->mm_lock_seq (odd while mmap_lock is held
+	 *     for write) iff the VMA is write-locked; written by the writer
+	 *     holding mmap_lock for write, read by anyone. */
+	int vm_refcnt;
+	uint64_t vm_lock_seq;
+	uint64_t dbg_sum;              /* mm.debug: the fields' hash when mmap_lock was taken for write */
+	struct epoch_head eh;          /* freed after a grace period (vma_free) */
 };
 
 /* What vm_mmap maps from a file: its bytes (size of them), where it is in
@@ -93,7 +108,8 @@ struct mm {
 	uint64_t *pgd;              /* PML4 (direct-map address); fixed */
 	phys_addr_t pgd_phys;
 	struct rwsem mmap_lock;     /* take it with mmap_read_lock() etc. (mmap_lock.h) */
-	uint64_t mm_lock_seq;       /* bumped (release) by every mmap_write_unlock() */
+	uint64_t mm_lock_seq;       /* a sequence count: odd while mmap_lock is held for write;
+				     * bumped by mmap_write_lock() and (release) mmap_write_unlock() */
 	struct vma_tree vmas;       /* the VMA tree (vma.c); changed under mmap_lock for write */
 	unsigned nvmas;
 	struct spinlock pt_lock;    /* installing upper-level page-table entries (pgtable.h);
@@ -111,11 +127,15 @@ struct mm {
 /* How page faults synchronise with mmap/munmap (mm.lock= on the command
  * line, printed at boot).  global: every fault takes mmap_lock for read,
  * every writer takes it for write (Linux before 6.4). */
-enum mm_lock_mode { MM_LOCK_GLOBAL };
+enum mm_lock_mode {
+	MM_LOCK_GLOBAL, /* every fault takes mmap_lock for read (Linux before 6.4) */
+	MM_LOCK_VMA,    /* faults take the VMA's read lock under an epoch, mmap_lock only to fall back (6.4+) */
+};
 extern enum mm_lock_mode mm_lock_mode;
 void mm_init(void); /* boot: parse mm.lock= and say which mode runs */
 /* mm.debug on the command line: check every invariant of the VMA set when
- * a writer unlocks (vma_check), panicking on the first broken one. */
+ * a writer unlocks (vma_check), and that no VMA changed without its write
+ * lock, panicking on the first broken one. */
 extern bool mm_debug;
 
 struct mm *mm_create(void);             /* empty: kernel half only; NULL if out of memory */
@@ -163,6 +183,8 @@ struct vma *vma_find_prev(struct mm *mm, uint64_t addr);   /* the last VMA with 
 struct vma *vma_next(struct mm *mm, struct vma *v);        /* neighbours in address order, or NULL */
 struct vma *vma_prev(struct mm *mm, struct vma *v);
 void vma_set_init(struct mm *mm);                          /* an empty set (mm_create) */
+void vma_pools_init(void);  /* boot: the per-CPU pools of recycled VMAs and tree nodes */
+void vma_pools_drain(void); /* give the pools' objects back (before counting free frames) */
 /* Reserve tree nodes for the next n changes (insert, remove, set_range):
  * they cannot then fail.  0 or -ENOMEM. */
 int vma_prepare(struct mm *mm, unsigned n);

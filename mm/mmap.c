@@ -16,6 +16,7 @@
 #include "kernel/string.h"
 #include "kernel/syscall.h"
 #include "mm/mmap_lock.h"
+#include "mm/vma_lock.h"
 #include "mm/shmem.h"
 
 /* Is [start, end) free of VMAs? */
@@ -220,8 +221,10 @@ void vm_mark_stack(struct mm *mm, uint64_t addr)
 {
 	mmap_write_lock(mm);
 	struct vma *v = vma_find(mm, addr);
-	if (v)
-		v->flags |= VM_STACK;
+	if (v) {
+		vma_start_write(v);
+		v->flags |= VM_STACK | VM_GROWSDOWN; /* the initial stack grows down on faults below it (fault.c) */
+	}
 	mmap_write_unlock(mm);
 }
 

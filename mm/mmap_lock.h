@@ -3,13 +3,15 @@
  *
  * Every user of mmap_lock goes through these, so /proc/mmstat can say how
  * often it was taken each way, how often a taker had to sleep and for how
- * long.  mmap_write_unlock() also bumps mm_lock_seq (release): the per-VMA
- * lock mode reads it to tell whether a writer has been through. */
+ * long.  mm_lock_seq is a sequence count around every write section: odd
+ * from mmap_write_lock() to mmap_write_unlock() (release), which is what
+ * releases the per-VMA write locks (vma_lock.h) all at once. */
 #pragma once
 #include "kernel/atomic.h"
 #include "kernel/assert.h"
 #include "mm/mm.h"
 #include "mm/mmstat.h"
+#include "mm/vma_lock.h"
 
 static inline void mmap_read_lock(struct mm *mm)
 {
@@ -31,12 +33,22 @@ static inline void mmap_write_lock(struct mm *mm)
 		mmstat_inc(MMSTAT_MMAP_WRITE_WAIT);
 		mmstat_add(MMSTAT_MMAP_WAIT_CYCLES, waited);
 	}
+	/* mm_lock_seq odd: a writer is in (lockless readers of the VMA set
+	 * retry; vma_start_write() marks VMAs with this value). */
+	WRITE_ONCE(mm->mm_lock_seq, mm->mm_lock_seq + 1);
+	smp_mb();
+	if (mm_debug)
+		vma_debug_snapshot(mm);
 }
 
+/* Releases mmap_lock and, by making mm_lock_seq even, every VMA write lock
+ * taken under it. */
 static inline void mmap_write_unlock(struct mm *mm)
 {
-	if (mm_debug)
+	if (mm_debug) {
 		vma_check(mm);
+		vma_debug_verify(mm);
+	}
 	smp_store_release(&mm->mm_lock_seq, mm->mm_lock_seq + 1);
 	up_write(&mm->mmap_lock);
 }

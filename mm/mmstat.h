@@ -10,7 +10,15 @@
 
 enum mmstat_item {
 	MMSTAT_FAULT,              /* user page faults handled (any outcome) */
-	MMSTAT_FAULT_GLOBAL,       /* ... resolved on the mm.lock=global path (mmap_lock read) */
+	MMSTAT_FAULT_GLOBAL,       /* ... resolved under mmap_lock (read) in mm.lock=global */
+	MMSTAT_FAULT_VMA,          /* ... resolved under the VMA's read lock, no mmap_lock (mm.lock=vma) */
+	MMSTAT_FAULT_FALLBACK,     /* ... that fell back to mmap_lock in mm.lock=vma */
+	MMSTAT_FAULT_STACK_GROW,   /* ... that grew a stack (VM_GROWSDOWN) downwards */
+	MMSTAT_VMA_LOCK_SUCCESS,   /* lock_vma_under_epoch: got the VMA's read lock */
+	MMSTAT_VMA_LOCK_ABORT,     /* ... VMA write-locked, changed under us, or access not allowed: fall back */
+	MMSTAT_VMA_LOCK_RETRY,     /* ... found a detached VMA (removed meanwhile): looked again */
+	MMSTAT_VMA_LOCK_MISS,      /* ... no VMA at the address: fall back (SIGSEGV or stack growth) */
+	MMSTAT_VMA_WRITE_WAIT,     /* vma_start_write had to wait for readers to leave */
 	MMSTAT_FAULT_ANON,         /* ... that installed a zeroed page */
 	MMSTAT_FAULT_FILE,         /* ... that installed a copy of file bytes */
 	MMSTAT_FAULT_RACE,         /* ... that found the PTE installed by another CPU (spare page freed) */

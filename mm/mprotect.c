@@ -13,6 +13,7 @@
 #include "kernel/proc.h"
 #include "kernel/syscall.h"
 #include "mm/mmap_lock.h"
+#include "mm/vma_lock.h"
 
 #define PROT_SEM 0x8
 #define PROT_GROWSDOWN 0x01000000
@@ -41,6 +42,7 @@ static int mprotect_fixup(struct mm *mm, struct mmu_gather *tlb, struct vma **vp
 		return -ENOMEM;
 	if (v->end > end && !vma_split(mm, v, end))
 		return -ENOMEM;
+	vma_start_write(v); /* before the PTEs change: no fault may install old rights after */
 	v->prot = prot;
 	*vp = vma_merge_neighbours(mm, v);
 	change_prot_range(tlb, start, end, prot);

@@ -13,6 +13,7 @@
 #include "kernel/proc.h"
 #include "kernel/syscall.h"
 #include "mm/mmap_lock.h"
+#include "mm/vma_lock.h"
 
 #define MREMAP_MAYMOVE 1
 #define MREMAP_FIXED 2
@@ -46,6 +47,7 @@ static long move_vma(struct mm *mm, struct vma *v, uint64_t new_addr, uint64_t n
 	uint64_t old = v->start, old_len = v->end - v->start;
 	if (vma_prepare(mm, 2))
 		return -ENOMEM;
+	vma_start_write(v); /* no fault may install a PTE at the old place while they move */
 	struct vma *n = vma_dup(v);
 	if (!n)
 		return -ENOMEM;

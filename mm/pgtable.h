@@ -36,5 +36,7 @@ static inline bool pte_has_frame(uint64_t pte) { return pte & (1ul /* PTE_P */ |
 /* Drop one mapping of a user page: true when it was the last (free it). */
 bool user_page_unmap(phys_addr_t pa);
 void pgtable_free_all(struct mm *mm); /* a dead mm: every page and table */
-/* The retire hook's free of an unlinked table (its split lock already gone). */
-void pgtable_retired_free(void *table);
+/* Free an unlinked, shot-down table page after a grace period (its split
+ * lock already gone). */
+struct page;
+void pgtable_retire(struct page *pg);

@@ -12,7 +12,6 @@
 #include "kernel/atomic.h"
 #include "kernel/errno.h"
 #include "kernel/percpu.h"
-#include "kernel/retire.h"
 #include "kernel/smp.h"
 #include "mm/frame.h"
 #include "mm/mm.h"
@@ -147,13 +146,21 @@ static bool table_empty(const uint64_t *t)
 	return true;
 }
 
+
+/* Does the span-aligned block around a lie between the neighbouring VMAs? */
+static bool span_free(uint64_t a, uint64_t span, uint64_t floor, uint64_t ceiling)
+{
+	uint64_t base = ALIGN_DOWN(a, span);
+	return base >= floor && base + span <= ceiling;
+}
+
 void free_pgtables(struct mmu_gather *tlb, uint64_t start, uint64_t end, uint64_t floor, uint64_t ceiling)
 {
 	struct mm *mm = tlb->mm;
 	mmap_assert_write_locked(mm);
 	bool any = false;
 	for (uint64_t a = ALIGN_DOWN(start, PT_SPAN); a < end; a += PT_SPAN) {
-		if (a < floor || a + PT_SPAN > ceiling)
+		if (!span_free(a, PT_SPAN, floor, ceiling))
 			continue; /* a VMA outside the range still uses this table */
 		uint64_t *pml4e = &mm->pgd[(a >> 39) & 511];
 		if (!(*pml4e & PTE_P))
@@ -168,10 +175,14 @@ void free_pgtables(struct mmu_gather *tlb, uint64_t start, uint64_t end, uint64_
 			continue;
 		unlink_table(tlb, pde, true);
 		any = true;
-		/* the levels above go when they are empty */
-		if (table_empty(pd)) {
+		/* The levels above go when they are empty AND no VMA lies in
+		 * their span.  Emptiness alone is not enough in mm.lock=vma: a
+		 * fault in a VMA elsewhere in the span (holding only its VMA
+		 * lock) may be about to install a table into this one; it is
+		 * then a neighbour, and floor/ceiling keep the table. */
+		if (span_free(a, PD_SPAN, floor, ceiling) && table_empty(pd)) {
 			unlink_table(tlb, pdpte, false);
-			if (table_empty(pdpt))
+			if (span_free(a, PDPT_SPAN, floor, ceiling) && table_empty(pdpt))
 				unlink_table(tlb, pml4e, false);
 		}
 	}
@@ -272,7 +283,7 @@ void tlb_finish(struct mmu_gather *tlb)
 	list_for_each_safe(pos, n, &tlb->tables) {
 		struct page *pg = list_entry(pos, struct page, lru);
 		list_del(&pg->lru);
-		retire(page_to_virt(pg), pgtable_retired_free);
+		pgtable_retire(pg); /* after the shootdown AND a grace period: lockless walkers */
 	}
 	tlb_gather_init(tlb, mm);
 }

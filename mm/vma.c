@@ -3,9 +3,12 @@
  *
  * The set is the augmented, path-copying VMA tree (mm/vma_tree.c) keyed
  * by address, each entry pointing at its struct vma.  Lookups run under
- * mmap_lock (read or write); every change runs under mmap_lock held for
- * write (asserted).  Replaced tree nodes and removed VMAs go to the retire
- * hook (kernel/retire.h), never freed in place.  A change that needs tree
+ * mmap_lock (read or write) or, in the fault path of mm.lock=vma, under
+ * an epoch with no lock at all; every change runs under mmap_lock held for
+ * write (asserted) and write-locks the VMAs it changes first.  Replaced
+ * tree nodes and removed VMAs are freed through call_epoch(), a grace
+ * period later (readers may still be looking at them), into per-CPU pools
+ * that the next allocations take from (objpool.h).  A change that needs tree
  * nodes reserves them first (vma_prepare), so a multi-step operation
  * (split = shrink + insert, merge = remove + grow) either fails before it
  * starts or cannot fail half way. */
@@ -13,20 +16,44 @@
 #include "kernel/assert.h"
 #include "kernel/panic.h"
 #include "kernel/errno.h"
-#include "kernel/retire.h"
+#include "kernel/epoch.h"
 #include "kernel/string.h"
 #include "mm/mmap_lock.h"
 #include "mm/mmap_internal.h"
 #include "mm/mmstat.h"
+#include "mm/objpool.h"
+#include "mm/vma_lock.h"
 #include "mm/shmem.h"
 #include "mm/slab.h"
 
 /* ---- the set ---- */
 
-static void node_free(void *node) { kfree(node); }
-static void node_retire(void *node) { retire(node, node_free); }
+static struct objpool node_pool, vma_pool;
 
-void vma_set_init(struct mm *mm) { vt_init(&mm->vmas, kmalloc, node_free, node_retire); }
+void vma_pools_init(void)
+{
+	objpool_init(&node_pool, "vt_node", vt_node_size);
+	objpool_init(&vma_pool, "vma", sizeof(struct vma));
+}
+
+void vma_pools_drain(void)
+{
+	objpool_drain(&node_pool);
+	objpool_drain(&vma_pool);
+}
+
+static void *node_alloc(size_t size)
+{
+	BUG_ON(size != node_pool.size);
+	return objpool_get(&node_pool);
+}
+static void node_free(void *node) { objpool_put(&node_pool, node); }
+/* The node's first bytes are its epoch_head (vma_tree.h). */
+static void node_reclaim(struct epoch_head *h) { node_free(h); }
+static void node_retire(void *node) { call_epoch(node, node_reclaim); }
+_Static_assert(sizeof(struct epoch_head) <= 2 * sizeof(void *), "vt_node's retire_link holds an epoch_head");
+
+void vma_set_init(struct mm *mm) { vt_init(&mm->vmas, node_alloc, node_free, node_retire); }
 
 struct vma *vma_find(struct mm *mm, uint64_t addr) { return vt_find(&mm->vmas, addr); }
 struct vma *vma_find_next(struct mm *mm, uint64_t addr) { return vt_find_next(&mm->vmas, addr, NULL, NULL); }
@@ -44,11 +71,14 @@ int vma_insert(struct mm *mm, struct vma *v)
 {
 	mmap_assert_write_locked(mm);
 	BUG_ON(v->start >= v->end);
+	v->mm = mm;
+	vma_mark_attached(v); /* write-locked before a reader can find it */
 	int r = vt_insert(&mm->vmas, v->start, v->end, v);
 	BUG_ON(r == -EEXIST || r == -EINVAL); /* callers make room first */
-	if (r)
+	if (r) {
+		v->vm_refcnt = 0; /* never published */
 		return r;
-	v->mm = mm;
+	}
 	mm->nvmas++;
 	return 0;
 }
@@ -56,14 +86,17 @@ int vma_insert(struct mm *mm, struct vma *v)
 void vma_remove(struct mm *mm, struct vma *v)
 {
 	mmap_assert_write_locked(mm);
+	vma_start_write(v);
 	int r = vt_remove(&mm->vmas, v->start);
 	BUG_ON(r); /* -ENOMEM cannot happen after vma_prepare(); -ENOENT is a bug */
+	vma_mark_detached(v); /* a reader that found it before the removal looks again */
 	mm->nvmas--;
 }
 
 int vma_set_range(struct mm *mm, struct vma *v, uint64_t start, uint64_t end)
 {
 	mmap_assert_write_locked(mm);
+	vma_start_write(v);
 	int r = vt_update(&mm->vmas, v->start, start, end, v);
 	BUG_ON(r == -EEXIST || r == -EINVAL || r == -ENOENT);
 	if (!r) {
@@ -129,9 +162,21 @@ char *kstrdup_abs(const char *path)
 	return d;
 }
 
+/* A fresh object: detached, never write-locked. */
+static struct vma *vma_alloc(void)
+{
+	struct vma *v = objpool_get(&vma_pool);
+	if (v) {
+		memset(v, 0, sizeof(*v));
+		v->vm_lock_seq = UINT64_MAX;
+		list_init(&v->node);
+	}
+	return v;
+}
+
 struct vma *vma_new(uint64_t start, uint64_t end, unsigned prot, unsigned flags)
 {
-	struct vma *v = kzalloc(sizeof(*v));
+	struct vma *v = vma_alloc();
 	if (v) {
 		v->start = start;
 		v->end = end;
@@ -146,14 +191,16 @@ struct vma *vma_new(uint64_t start, uint64_t end, unsigned prot, unsigned flags)
 
 struct vma *vma_dup(const struct vma *v)
 {
-	struct vma *n = kzalloc(sizeof(*n));
+	struct vma *n = vma_alloc();
 	if (!n)
 		return NULL;
 	*n = *v;
 	list_init(&n->node);
 	n->mm = NULL;
+	n->vm_refcnt = 0;
+	n->vm_lock_seq = UINT64_MAX;
 	if (v->file_path && !(n->file_path = kstrdup(v->file_path))) {
-		kfree(n);
+		objpool_put(&vma_pool, n);
 		return NULL;
 	}
 	if (n->shm)
@@ -168,13 +215,19 @@ static void vma_free_now(void *obj)
 	if (v->shm)
 		shmem_put(v->shm);
 	kfree(v->file_path);
-	kfree(v);
+	objpool_put(&vma_pool, v);
 }
 
+static void vma_reclaim(struct epoch_head *h) { vma_free_now(container_of(h, struct vma, eh)); }
+
+/* Removed VMAs are GRACE-PERIOD DELAYED, not type-stable: the memory stays
+ * a struct vma of the same mm until every reader that might have found it
+ * has left its epoch section (docs/locking.md). */
 void vma_free(struct vma *v)
 {
+	BUG_ON(v->vm_refcnt); /* detached (or never attached) */
 	mmstat_inc(MMSTAT_VMA_FREE);
-	retire(v, vma_free_now);
+	call_epoch(&v->eh, vma_reclaim);
 }
 
 /* Move v's start to addr (file offset and bytes follow). */
@@ -194,6 +247,7 @@ struct vma *vma_split(struct mm *mm, struct vma *v, uint64_t addr)
 	BUG_ON(addr <= v->start || addr >= v->end);
 	if (vma_prepare(mm, 2))
 		return NULL;
+	vma_start_write(v);
 	struct vma *n = vma_dup(v);
 	if (!n)
 		return NULL;
@@ -230,6 +284,7 @@ static bool vma_mergeable(const struct vma *a, const struct vma *b)
 /* Absorb b (a's right neighbour) into a; b is removed and freed. */
 static void vma_absorb(struct mm *mm, struct vma *a, struct vma *b)
 {
+	vma_start_write(a);
 	uint64_t end = b->end;
 	if ((a->flags & VM_FILE) && a->file_size <= a->end - a->start) {
 		/* a's bytes ended inside a: b must have none (checked) */

@@ -9,6 +9,10 @@
 #define MAX_HEIGHT 64 /* an AVL tree of 2^44 entries is shorter */
 
 struct vt_node {
+	/* the owner's deferred-free record (a struct epoch_head in the
+	 * kernel): first, so the record's address is the node's; the tree
+	 * never touches it, readers never read it */
+	void *retire_link[2];
 	uint64_t start, end;
 	void *item;
 	struct vt_node *left, *right;
@@ -18,6 +22,8 @@ struct vt_node {
 	int height;
 	bool fresh; /* created by the change under way: not published, may be written */
 };
+
+const size_t vt_node_size = sizeof(struct vt_node);
 
 #define LOAD(p) __atomic_load_n(&(p), __ATOMIC_ACQUIRE)
 #define MAX(a, b) ((a) > (b) ? (a) : (b))

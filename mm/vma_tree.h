@@ -38,6 +38,11 @@ struct vma_tree {
 	void (*retire)(void *node);  /* a published node that was replaced: free it when no reader can see it */
 };
 
+/* Node memory is t->alloc(vt_node_size).  A node's first 16 bytes are the
+ * owner's: a retired node may be linked through them (the kernel queues it
+ * on an epoch callback list there) while readers still read the rest. */
+extern const size_t vt_node_size;
+
 void vt_init(struct vma_tree *t, void *(*alloc)(size_t), void (*free_fn)(void *), void (*retire)(void *));
 /* Make the next n changes unable to fail for want of memory: 0 or -ENOMEM. */
 int vt_reserve(struct vma_tree *t, unsigned n);
