@@ -115,7 +115,7 @@ static double rate(uint64_t n, uint64_t ns) { return ns ? (double)n * 1e9 / (dou
 
 /* ---- /proc/mmstat: "name value" lines (also accepts "name: value", "name=value") ---- */
 
-#define MMSTAT_MAX 64
+#define MMSTAT_MAX 128 /* room for the counters mm.lock=vma adds */
 struct mmstat {
 	int n;
 	char name[MMSTAT_MAX][48];
@@ -157,10 +157,15 @@ static unsigned long long mmstat_get(const struct mmstat *s, const char *name, i
 	return 0;
 }
 
-/* The counters a case reports, as deltas over the case. */
+/* The counters a case reports, as deltas over the case (a name this
+ * kernel's /proc/mmstat lacks is left out of the line).  The second and
+ * third rows are mm.lock=vma's: faults by path, the per-VMA lock's
+ * outcomes, and epoch grace periods completed. */
 static const char *const mmstat_keys[] = {
 	"fault", "mmap_lock_read_wait", "mmap_lock_write_wait", "mmap_lock_wait_cycles",
 	"tlb_shootdown_sent", "tlb_ipi_sent",
+	"fault_vma", "fault_fallback", "fault_global",
+	"vma_lock_success", "vma_lock_abort", "vma_lock_retry", "vma_lock_miss", "epoch_gp",
 };
 
 static struct mmstat mm_before;
