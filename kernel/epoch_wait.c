@@ -7,6 +7,7 @@
 #include "kernel/atomic.h"
 #include "kernel/ksyms.h"
 #include "kernel/panic.h"
+#include "kernel/percpu.h"
 #include "kernel/printk.h"
 #include "arch/x86_64/x86.h"
 #include "kernel/sched.h"
@@ -23,6 +24,8 @@ void epoch_gp_ended(void) { wake_up_all(&gp_wq); }
 /* Sleep (uninterruptibly: a dying process must still wait) until done(). */
 static void wait_until(bool (*done)(void *arg), void *arg)
 {
+	if (current == this_cpu()->idle)
+		panic("epoch: an idle task cannot sleep for a grace period (use epoch_drain)");
 	struct waiter w = { .task = NULL };
 	for (;;) {
 		prepare_to_wait(&gp_wq, &w);

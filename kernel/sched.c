@@ -104,7 +104,6 @@ void schedule(void)
 		panic("schedule() with %d spinlock(s) held on cpu%u", c->preempt_count, c->id);
 	if (epoch_in_reader() && !panicking)
 		epoch_sleep_bug(__builtin_return_address(0));
-	epoch_quiescent_run(EPOCH_RUN_BATCH); /* a context switch is a quiescent state */
 	unsigned long flags = irq_save();
 	struct task *prev = c->curr;
 	bool is_idle = prev == c->idle;
@@ -135,6 +134,11 @@ void schedule(void)
 	if (next != prev)
 		switch_to(c, prev, next);
 	irq_restore(flags);
+	/* A context switch is a quiescent state.  Reported here, where this
+	 * task runs again, not before the switch: ending a grace period wakes
+	 * its waiters, and a task that is still switching out with state
+	 * SLEEPING (on_cpu set) cannot be woken from its own CPU. */
+	epoch_quiescent_run(EPOCH_RUN_BATCH);
 }
 
 void sched_yield(void)

@@ -215,6 +215,8 @@ static void vma_free_now(void *obj)
 	if (v->shm)
 		shmem_put(v->shm);
 	kfree(v->file_path);
+	if (mm_debug)
+		memset(v, 0x6b, sizeof(*v)); /* a use after free reads garbage at once */
 	objpool_put(&vma_pool, v);
 }
 
