@@ -62,10 +62,18 @@ fi
 
 # ---- 2 and 3. QEMU boots ----
 # boot NAME CPUS MEM UEFI QEMU_CPU TIMEOUT CMDLINE: builds an ISO with that
-# command line and boots it; sets $log and $status.
+# command line and boots it; sets $log and $status.  Boots with the same
+# command line (and INITRD) share one ISO, build/test/iso/HASH.iso (its
+# command line in HASH.cmdline): the CPU count, memory and firmware are
+# QEMU's, not the ISO's, and grub-mkrescue is about a second a run.  make
+# rebuilds it whenever the kernel or the initramfs changed.
 boot() {
 	local name=$1 cpus=$2 mem=$3 uefi=$4 cpu=$5 timeout=$6 cmdline=$7
-	local iso="$OUT/$name.iso"
+	local key
+	key=$(printf '%s\n%s\n' "$cmdline" "${INITRD:-}" | md5sum | cut -c1-16)
+	local iso="$OUT/iso/$key.iso"
+	mkdir -p "$OUT/iso"
+	printf '%s\n' "$cmdline" >"$OUT/iso/$key.cmdline"
 	log="$OUT/$name.serial.log"
 	rm -f "$log" "$log.plain"
 	if ! make -s --no-print-directory iso ISO="$iso" CMDLINE="$cmdline" ${INITRD:+INITRD="$INITRD"} \
