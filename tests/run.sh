@@ -116,7 +116,9 @@ ktest_boot() {
 		"not ok "*) not_ok "$name: ${line#not ok * }"; cases=$((cases + 1)); bad=1 ;;
 		esac
 	done < <(grep -E '^(not )?ok [0-9]+ ' "$log.plain")
-	if [ "$status" -ne 33 ] || [ -z "$plan" ] || [ "$cases" -ne "$plan" ]; then
+	if [ "$plan" = 0 ]; then # ktest=PATTERN matched no case: never a vacuous pass
+		not_ok "$name: boot (no ktest case matches the command line '$extra': plan 1..0, QEMU status $status)"
+	elif [ "$status" -ne 33 ] || [ -z "$plan" ] || [ "$cases" -ne "$plan" ]; then
 		not_ok "$name: boot (QEMU status $status, $cases of ${plan:-?} cases reported; 33 = all passed)"
 		tail_log
 	elif [ $bad -ne 0 ]; then
@@ -177,6 +179,11 @@ ktest_boot uefi-cpus4 4 256M 1 max
 ktest_boot mem64M 2 64M 0 max
 ktest_boot mem4G 2 4G 0 max
 ktest_boot qemu64-pit 2 256M 0 qemu64 apic.calibrate=pit
+# The epoch torture suite on 1, 2 and 4 CPUs (ktest=epoch: every case whose
+# "suite.name" contains "epoch").  A boot that selects no case fails.
+for cpus in 1 2 4; do
+	ktest_boot epoch-torture-cpus$cpus $cpus 256M 0 max ktest=epoch
+done
 
 # Deliberate kernel faults: the oops names the faulting functions.
 expect_boot crash-nullptr 2 128M 35 "crash=nullptr" \
