@@ -101,6 +101,30 @@ tail_log() {
 	tail -25 "$log" 2>/dev/null | sed 's/^/    # /'
 }
 
+# The page-fault lock modes (mm.lock=) that the user and oracle programs
+# each run in.  mm_init() announces the mode that runs as
+# "mm: mm.lock=MODE ..." at KERN_NOTICE, which `quiet` hides: those boots
+# say `quiet loglevel=6` (warnings and notices; nothing else the kernel
+# prints is a notice).
+LOCK_MODES="global vma"
+# announced_lock_mode: the mode(s) this boot's log says ran (mm_init's
+# notice, not its warning about a mode it does not have), space-separated.
+announced_lock_mode() {
+	sed -n -e '/^mm: mm\.lock=[^ ]* is not a lock mode/d' -e 's/^mm: mm\.lock=\([^ ]*\).*/\1/p' "$log.plain" |
+		tr '\n' ' ' | sed 's/ $//'
+}
+# check_lock_mode NAME MODE: the test "NAME: kernel ran mm.lock=MODE".
+check_lock_mode() {
+	local got
+	got=$(announced_lock_mode)
+	if [ "$got" = "$2" ]; then
+		ok "$1: kernel ran mm.lock=$2"
+	else
+		not_ok "$1: kernel ran mm.lock=$2 (it announced: ${got:-nothing})"
+		grep -E '^mm: ' "$log.plain" | head -5 | sed 's/^/    # /'
+	fi
+}
+
 # ktest_boot NAME CPUS MEM UEFI QEMU_CPU [EXTRA_CMDLINE]: every KTAP case
 # becomes a test "NAME: suite.case"; the boot itself must end in success.
 ktest_boot() {
@@ -149,16 +173,21 @@ ktest_boot() {
 
 # expect_boot NAME CPUS MEM STATUS CMDLINE PATTERN...: the boot must exit
 # with STATUS and its log must match every PATTERN (grep -E), in order of
-# listing but anywhere in the log.
+# listing but anywhere in the log.  With LOCK_MODE=MODE in the environment,
+# the kernel must also have announced mm.lock=MODE, and only that.
 expect_boot() {
 	local name=$1 cpus=$2 mem=$3 want=$4 cmdline=$5
 	shift 5
 	selected "$name" || return 0
 	boot "$name" "$cpus" "$mem" 0 max 120 "$cmdline"
-	local missing=""
+	local missing="" got
 	for p in "$@"; do
 		grep -qE -- "$p" "$log.plain" || missing="$missing [$p]"
 	done
+	if [ -n "${LOCK_MODE:-}" ]; then
+		got=$(announced_lock_mode)
+		[ "$got" = "$LOCK_MODE" ] || missing="$missing [mm.lock=$LOCK_MODE announced; it announced: ${got:-nothing}]"
+	fi
 	if [ "$status" -eq "$want" ] && [ -z "$missing" ]; then
 		ok "$name"
 	else
@@ -218,6 +247,14 @@ expect_boot cmdline-quoting 1 128M 33 'ktest=boot.cmdline_quoting quoted.test="a
 # unknown parameters are warned about and the boot goes on.
 expect_boot lowmem-16M 1 16M 35 "panic=exit" 'Kernel panic - not syncing: not enough memory'
 expect_boot unknown-param 2 128M 33 "ktest=boot.symbol frobnicate=3 quiet" "unknown parameter 'frobnicate'" '^ok 1 boot.symbol_lookup$'
+# The page-fault lock mode: each boot must announce the mode that runs (and
+# no other): what mm.lock= asks for, vma without it, and vma after a warning
+# for a mode the kernel does not have.
+LOCK_MODE=global expect_boot lock-mode-global 2 128M 33 "ktest=boot.symbol mm.lock=global" '^ok 1 boot.symbol_lookup$'
+LOCK_MODE=vma expect_boot lock-mode-vma 2 128M 33 "ktest=boot.symbol mm.lock=vma" '^ok 1 boot.symbol_lookup$'
+LOCK_MODE=vma expect_boot lock-mode-default 2 128M 33 "ktest=boot.symbol" '^ok 1 boot.symbol_lookup$'
+LOCK_MODE=vma expect_boot lock-mode-bogus 2 128M 33 "ktest=boot.symbol mm.lock=bogus" \
+	'^mm: mm\.lock=bogus is not a lock mode this kernel has; using vma$' '^ok 1 boot.symbol_lookup$'
 
 # ---- 4. user programs ----
 # check_frames NAME: every frame a boot's init used must be back once it
