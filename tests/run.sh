@@ -272,7 +272,8 @@ check_frames() {
 # user_boot NAME CPUS WANT_EXIT CMDLINE PATTERN...: boot a program as init;
 # it must exit with status WANT_EXIT (QEMU then exits with 2 * status + 1,
 # arch/x86_64/power.c), its output must match every PATTERN, and every
-# frame it used must be back when it has been reaped.
+# frame it used must be back when it has been reaped.  A command line with
+# mm.lock=MODE adds the test "NAME: kernel ran mm.lock=MODE".
 user_boot() {
 	local name=$1 cpus=$2 want=$3 cmdline=$4
 	shift 4
@@ -291,12 +292,18 @@ user_boot() {
 		tail_log
 	fi
 	check_frames "$name"
+	if [[ " $cmdline " =~ " mm.lock="([^ ]*)" " ]]; then
+		check_lock_mode "$name" "${BASH_REMATCH[1]}"
+	fi
 }
 
-# Each test program checks itself and ends with PASS, on 1, 2 and 4 CPUs.
+# Each test program checks itself and ends with PASS, on 1, 2 and 4 CPUs,
+# in each lock mode: user-NAME-MODE-cpusN.
 for t in $(ls build/user/tests/ 2>/dev/null); do
-	for cpus in 1 2 4; do
-		user_boot "user-$t-cpus$cpus" $cpus 0 "init=/tests/$t quiet" '^PASS$'
+	for mode in $LOCK_MODES; do
+		for cpus in 1 2 4; do
+			user_boot "user-$t-$mode-cpus$cpus" $cpus 0 "init=/tests/$t quiet loglevel=6 mm.lock=$mode" '^PASS$'
+		done
 	done
 done
 # ---- 5. Linux as the oracle ----
@@ -304,20 +311,27 @@ done
 # names, page contents, its own /proc/self/maps lines).  It runs on the host
 # Linux first; then, booted as init on 1, 2 and 4 CPUs, it must print the
 # same lines (the serial log without the kernel's "[time] cpuN: " lines) and
-# end the same way (exit status or signal), and leak no frames.
+# end the same way (exit status or signal), and leak no frames; in each lock
+# mode: oracle-NAME-MODE-cpusN.
 oracle_host_status() { # bash's $? -> "exit N" / "signal N"
 	if [ "$1" -gt 128 ]; then echo "signal $(($1 - 128))"; else echo "exit $1"; fi
 }
 for t in $(ls build/user/oracle/ 2>/dev/null); do
 	hout="$OUT/oracle-$t.host.out"
-	if selected "oracle-$t-cpus1" || selected "oracle-$t-cpus2" || selected "oracle-$t-cpus4"; then
-		timeout -k 5 120 "build/user/oracle/$t" >"$hout" 2>"$OUT/oracle-$t.host.err" </dev/null
-		hstatus=$(oracle_host_status $?)
-	fi
-	for cpus in 1 2 4; do
-		name="oracle-$t-cpus$cpus"
-		selected "$name" || continue
-		boot "$name" "$cpus" 256M 0 max 180 "init=/oracle/$t quiet"
+	names=()
+	for mode in $LOCK_MODES; do
+		for cpus in 1 2 4; do
+			selected "oracle-$t-$mode-cpus$cpus" && names+=("oracle-$t-$mode-cpus$cpus")
+		done
+	done
+	[ ${#names[@]} -gt 0 ] || continue
+	timeout -k 5 120 "build/user/oracle/$t" >"$hout" 2>"$OUT/oracle-$t.host.err" </dev/null
+	hstatus=$(oracle_host_status $?)
+	for name in "${names[@]}"; do
+		mode=${name%-cpus*}
+		mode=${mode##*-}
+		cpus=${name##*-cpus}
+		boot "$name" "$cpus" 256M 0 max 180 "init=/oracle/$t quiet loglevel=6 mm.lock=$mode"
 		kout="$OUT/$name.out"
 		grep -vE '^\[ *[0-9]+\.[0-9]+\] cpu[0-9]+: ' "$log" >"$kout"
 		kstatus=$(sed -n -e 's/^faultline: init exited with status \([0-9]*\)$/exit \1/p' \
@@ -330,6 +344,7 @@ for t in $(ls build/user/oracle/ 2>/dev/null); do
 			tail_log
 		fi
 		check_frames "$name"
+		check_lock_mode "$name" "$mode"
 	done
 done
 # mm.debug: every mmap_write_unlock checks the whole VMA tree (and panics
