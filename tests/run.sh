@@ -348,11 +348,16 @@ for t in $(ls build/user/oracle/ 2>/dev/null); do
 	done
 done
 # mm.debug: every mmap_write_unlock checks the whole VMA tree (and panics
-# on a broken invariant) while threads on 2 CPUs map and unmap.  (Not on 4:
-# 4 vCPUs on 2 host cores with the checks on can outlast the timeout when
-# the host is busy.)
-user_boot user-mm_race_private_maps-debug-cpus2 2 0 "init=/tests/mm_race_private_maps quiet mm.debug panic=exit" \
-	'^PASS$' 'mm: mm.debug: the VMA tree is checked'
+# on a broken invariant) while threads on 2 CPUs map and unmap, and while
+# readers fault on a region another thread unmaps and maps again, in each
+# lock mode.  (Not on 4 CPUs: 4 vCPUs on 2 host cores with the checks on
+# can outlast the timeout when the host is busy.)
+for mode in $LOCK_MODES; do
+	for t in mm_race_private_maps mm_race_fault_munmap; do
+		user_boot "user-$t-debug-$mode-cpus2" 2 0 "init=/tests/$t quiet loglevel=6 mm.lock=$mode mm.debug panic=exit" \
+			'^PASS$' 'mm: mm.debug: the VMA tree is checked'
+	done
+done
 
 # The shell: run a program with arguments, show a failure's status, exit.
 # (The leading empty line: the firmware or GRUB may swallow the first
