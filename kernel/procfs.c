@@ -19,6 +19,7 @@
 #include "kernel/proc.h"
 #include "kernel/string.h"
 #include "mm/frame.h"
+#include "mm/maps_read.h"
 #include "mm/mmap_lock.h"
 #include "mm/mmstat.h"
 #include "kernel/epoch.h"
@@ -61,38 +62,59 @@ static void __printf(2, 3) text_printf(struct text *t, const char *fmt, ...)
 
 /* ---- what the files say ---- */
 
-static const char *vma_name(const struct mm *mm, const struct vma *v)
+/* /proc/PID/maps.  The VMAs are copied first (mm/maps_read.c), then
+ * formatted here with no lock and outside any epoch section, so the
+ * formatting may allocate and take its time.
+ *
+ * What a reader gets (maps_read.c has the argument): in mm.lock=vma the
+ * copy is taken without mmap_lock - an atomic snapshot when no writer is
+ * in (mm_lock_seq even and unchanged across the walk), else, while a
+ * writer holds mmap_lock, every VMA under its per-VMA read lock from one
+ * version of the tree, and after a few failed tries under mmap_read_lock.
+ * Either way lines are sorted and disjoint, and a VMA that changes while
+ * the file is opened shows its old form or its new one, never a gap or
+ * overlap that existed neither before nor after (the one exception, a
+ * MAP_FIXED/MREMAP_FIXED replacement of a whole VMA, is described there).
+ * mm.lock=global takes mmap_read_lock for the copy, as before.  The text
+ * is made once, at open: reads in any size and preads serve that one
+ * snapshot, so they cannot tear it either. */
+static const char *maps_vma_name(const struct maps_snapshot *s, const struct maps_vma *e)
 {
-	if (v->file_path)
-		return v->file_path;
-	if (v->shm)
+	switch (e->name) {
+	case MAPS_NAME_FILE:
+		return maps_vma_path(s, e);
+	case MAPS_NAME_SHM:
 		return "/dev/zero (deleted)";
-	if (v->start <= mm->brk && v->end >= mm->brk_start && (v->flags & VM_HEAP))
+	case MAPS_NAME_HEAP:
 		return "[heap]";
-	if (v->flags & VM_STACK)
+	case MAPS_NAME_STACK:
 		return "[stack]";
+	}
 	return NULL;
 }
 
-static void show_maps(struct text *t, struct mm *mm)
+static int show_maps(struct text *t, struct mm *mm)
 {
-	mmap_read_lock(mm);
-	for (struct vma *v = vma_find_next(mm, 0); v; v = vma_find_next(mm, v->end)) {
-		bool file = v->flags & VM_FILE, shm = v->shm != NULL;
-		const char *name = vma_name(mm, v);
+	struct maps_snapshot s = { 0 };
+	int r = maps_snapshot_take(mm, &s);
+	for (unsigned i = 0; !r && i < s.n; i++) {
+		const struct maps_vma *e = &s.vmas[i];
+		bool file = e->file || e->shm;
+		const char *name = maps_vma_name(&s, e);
 		size_t start = t->len;
-		text_printf(t, "%08llx-%08llx %c%c%c%c %08llx %02x:%02x %llu ", (unsigned long long)v->start,
-			    (unsigned long long)v->end, v->prot & PROT_READ ? 'r' : '-', v->prot & PROT_WRITE ? 'w' : '-',
-			    v->prot & PROT_EXEC ? 'x' : '-', v->flags & VM_SHARED ? 's' : 'p',
-			    (unsigned long long)(file || shm ? v->pgoff << PAGE_SHIFT : 0), 0, file || shm ? 1 : 0,
-			    (unsigned long long)(file ? v->file_ino : shm ? ((uint64_t)(uintptr_t)v->shm >> 6) & 0xffffff : 0));
+		text_printf(t, "%08llx-%08llx %c%c%c%c %08llx %02x:%02x %llu ", (unsigned long long)e->start,
+			    (unsigned long long)e->end, e->prot & PROT_READ ? 'r' : '-', e->prot & PROT_WRITE ? 'w' : '-',
+			    e->prot & PROT_EXEC ? 'x' : '-', e->flags & VM_SHARED ? 's' : 'p',
+			    (unsigned long long)(file ? e->pgoff << PAGE_SHIFT : 0), 0, file ? 1 : 0,
+			    (unsigned long long)e->ino);
 		if (name) {
 			size_t used = t->len - start;
 			text_printf(t, "%*s%s", (int)(used < MAPS_NAME_COL ? MAPS_NAME_COL - used + 1 : 1), "", name);
 		}
 		text_printf(t, "\n");
 	}
-	mmap_read_unlock(mm);
+	maps_snapshot_free(&s);
+	return r;
 }
 
 static void show_meminfo(struct text *t)
@@ -259,10 +281,13 @@ static int fill(enum pnode n, int pid, struct text *t)
 		spin_unlock_irqrestore(&proc_tree_lock, f);
 		if (!p)
 			return -ENOENT;
+		int r = 0;
 		if (mm) { /* a zombie's maps are empty */
-			show_maps(t, mm);
+			r = show_maps(t, mm);
 			mm_put(mm);
 		}
+		if (r)
+			return r;
 	}
 	return t->oom ? -ENOMEM : 0;
 }
