@@ -39,6 +39,10 @@
  *  3. LOCKED: after MAPS_TRIES failed attempts (a writer keeps the VMAs
  *     write-locked, or keeps changing the tree), mmap_read_lock: it waits
  *     for the writer, as mm.lock=global always does.  Progress is certain.
+ *     Between two attempts the reader yields the CPU: a writer sharing it
+ *     finishes its section instead of being blocked by our mmap_read_lock
+ *     (user/tests/maps_concurrent: 2313 writer steps in 3 s against 346
+ *     without the yield, 111 in mm.lock=global, on 2 CPUs).
  *
  * THE GUARANTEE: every VMA appears exactly as it was before or as it is
  * after a concurrent change, lines are sorted and never overlap, and
@@ -61,14 +65,16 @@
 #include "kernel/atomic.h"
 #include "kernel/epoch.h"
 #include "kernel/errno.h"
+#include "kernel/sched.h"
 #include "kernel/string.h"
 #include "mm/mm.h"
 #include "mm/mmap_lock.h"
 #include "mm/slab.h"
 #include "mm/vma_lock.h"
 
-/* Lockless attempts before mmap_read_lock. */
-#define MAPS_TRIES 4
+/* Lockless attempts before mmap_read_lock; between two, the CPU is
+ * offered to others (the writer, if it shares this CPU, can finish). */
+#define MAPS_TRIES 8
 /* A VMA's path is at most a file's path (256) plus a leading '/'. */
 #define MAPS_PATH_MAX 512
 
@@ -206,7 +212,8 @@ int maps_snapshot_take(struct mm *mm, struct maps_snapshot *s)
 					return r;
 				continue;
 			}
-			tries++;
+			if (++tries < MAPS_TRIES)
+				sched_yield(); /* outside the epoch section */
 		}
 	}
 	mmap_read_lock(mm);
