@@ -47,7 +47,7 @@
 #define FPAGES 8   /* pages of each F_i */
 #define NPAGES 16  /* pages of N */
 #define PG 4096ul
-#define RUN_MS 2000
+#define RUN_MS 3000
 #define SLOT(k) ((uintptr_t)(k) << 39) /* a 512 GiB PML4 slot */
 #define GIB (1ul << 30)
 #define MIB2 (2ul << 20)
