@@ -258,7 +258,7 @@ int main(int argc, char **argv)
 		for (int j = 0; j < v->nn; j++)
 			map_at(v->n[j], NPAGES * PG);
 		long pa0 = mmstat("pt_page_alloc"), pf0 = mmstat("pt_page_free"), fv0 = mmstat("fault_vma"),
-		     fb0 = mmstat("fault_fallback");
+		     fb0 = mmstat("fault_fallback"), fg0 = mmstat("fault_global");
 		pthread_t th[FAULTERS + 1];
 		for (long i = 0; i < FAULTERS; i++)
 			pthread_create(&th[i], NULL, faulter, (void *)i);
@@ -279,9 +279,10 @@ int main(int argc, char **argv)
 			long freed = mmstat("pt_page_free") - pf0;
 			freed_total += freed;
 			check_note("%s: %ld fault rounds, %ld neighbour rounds; page tables: %ld allocated, %ld freed; "
-				   "faults: %ld vma, %ld fallback",
+				   "faults: %ld vma, %ld fallback, %ld global",
 				   v->name, atomic_load(&f_rounds), atomic_load(&n_rounds), mmstat("pt_page_alloc") - pa0,
-				   freed, mmstat("fault_vma") - fv0, mmstat("fault_fallback") - fb0);
+				   freed, mmstat("fault_vma") - fv0, mmstat("fault_fallback") - fb0,
+				   mmstat("fault_global") - fg0);
 		} else {
 			check_note("%s: %ld fault rounds, %ld neighbour rounds", v->name, atomic_load(&f_rounds),
 				   atomic_load(&n_rounds));
