@@ -25,6 +25,7 @@
 #define ARGS_MAX (PAGE_SIZE << ARGS_ORDER)
 #define MAX_ARGS 4096                      /* argv + envp entries */
 #define STACK_SIZE (8ul << 20)             /* RLIMIT_STACK */
+#define STACK_EXPAND (128ul << 10)         /* the stack below the arguments at exec (Linux's stack_expand) */
 #define PIE_BASE 0x555555554000ul          /* where Linux puts a PIE without ASLR */
 #define MMAP_BASE (USER_TOP - (128ul << 20)) /* mmap top-down from here, as Linux (8 MiB stack, 128 MiB gap) */
 
@@ -197,13 +198,18 @@ static int exec_build(const char *path, struct exec_args *a, struct mm **mmp, ui
 		vm_set_brk_base(mm, ALIGN_UP(img.max_vaddr + bias, PAGE_SIZE));
 		mm->mmap_base = MMAP_BASE;
 		mm->stack_top = USER_TOP;
-		long m = vm_mmap(mm, USER_TOP - STACK_SIZE, STACK_SIZE, (unsigned)img.stack_prot,
+		/* One page, growing down as the arguments are written (faults
+		 * below it grow it), then STACK_EXPAND more: Linux's
+		 * setup_arg_pages.  It grows on later faults up to STACK_SIZE. */
+		long m = vm_mmap(mm, USER_TOP - PAGE_SIZE, PAGE_SIZE, (unsigned)img.stack_prot,
 				 MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_GROWSDOWN, NULL);
 		r = m < 0 ? (int)m : 0;
 		if (!r)
 			vm_mark_stack(mm, USER_TOP - 1);
 	}
 	long s = r ? 0 : build_stack(mm, USER_TOP, a, path, &img, bias);
+	if (!r && s >= 0 && vm_expand_stack(mm, ALIGN_DOWN((uint64_t)s, PAGE_SIZE) - STACK_EXPAND))
+		s = -ENOMEM;
 	if (r || s < 0) {
 		mm_put(mm);
 		return r ? r : (int)s;

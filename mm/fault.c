@@ -1,11 +1,11 @@
 /* fault.c - the page-fault handler for user addresses.
  *
  * 0. mm.lock=vma: find the VMA with no lock at all, under an epoch, and
- *    take its read lock (lock_vma_under_epoch, vma_lock.c); if the access
- *    is allowed, steps 2-4 run under that lock alone and mmap_lock is never
- *    touched.  Anything else - no VMA there, the VMA write-locked or just
- *    changed, an access it does not allow - falls back to step 1, which
- *    decides (SIGSEGV, a growing stack).
+ *    take its read lock (lock_vma_under_epoch, vma_lock.c); the access
+ *    check and steps 2-4 run under that lock alone and mmap_lock is never
+ *    touched.  When that fails - no VMA there, the VMA write-locked or
+ *    changed meanwhile - the fault falls back to step 1, which decides
+ *    (SIGSEGV, a growing stack).
  * 1. mmap_lock for read (mm.lock=global: always); find the VMA, or grow a
  *    stack down to the address (expand_stack, under mmap_lock for WRITE:
  *    never change the tree under a read lock - StackRot, CVE-2023-3269);
@@ -138,13 +138,16 @@ static bool stack_can_grow(struct mm *mm, const struct vma *v, uint64_t addr)
 	return !prev || (prev->flags & VM_GROWSDOWN) || !prev->prot || start - prev->end >= STACK_GUARD_GAP;
 }
 
-/* Grow the stack above addr down to it: with mmap_lock held for WRITE (the
- * tree and the VMA change), checking again what the read lock saw. */
-static void expand_stack(struct mm *mm, uint64_t addr)
+int vm_expand_stack(struct mm *mm, uint64_t addr)
 {
 	mmap_write_lock(mm);
 	struct vma *v = vma_find_next(mm, addr);
-	if (!vma_find(mm, addr) && stack_can_grow(mm, v, addr) && !vma_prepare(mm, 1)) {
+	int r = 0;
+	if (vma_find(mm, addr)) {
+		/* grown meanwhile (another thread's fault) */
+	} else if (!stack_can_grow(mm, v, addr)) {
+		r = -ENOMEM;
+	} else if (!(r = vma_prepare(mm, 1))) {
 		uint64_t start = ALIGN_DOWN(addr, PAGE_SIZE);
 		vma_start_write(v);
 		v->pgoff -= (v->start - start) >> PAGE_SHIFT; /* anonymous pgoff moves with the start (Linux) */
@@ -152,6 +155,7 @@ static void expand_stack(struct mm *mm, uint64_t addr)
 		mmstat_inc(MMSTAT_FAULT_STACK_GROW);
 	}
 	mmap_write_unlock(mm);
+	return r;
 }
 
 /* The fault under mmap_lock: mm.lock=global always, mm.lock=vma when the
@@ -162,7 +166,7 @@ static int fault_locked(struct mm *mm, uint64_t addr, unsigned access)
 	struct vma *v = vma_find(mm, addr);
 	if (!v && stack_can_grow(mm, vma_find_next(mm, addr), addr)) {
 		mmap_read_unlock(mm);
-		expand_stack(mm, addr);
+		vm_expand_stack(mm, addr); /* (on failure the lookup below fails too) */
 		mmap_read_lock(mm);
 		v = vma_find(mm, addr);
 	}
@@ -189,18 +193,22 @@ int mm_fault(struct mm *mm, uint64_t addr, unsigned access)
 		return fault_locked(mm, addr, access);
 	}
 	struct vma *v = lock_vma_under_epoch(mm, addr);
-	if (v) {
-		if (access_ok(v, access)) {
-			int r = fault_in_page(mm, v, ALIGN_DOWN(addr, PAGE_SIZE));
-			vma_end_read(v);
-			mmstat_inc(MMSTAT_FAULT_VMA);
-			return r;
-		}
-		vma_end_read(v); /* the slow path decides what a bad access gets */
-		mmstat_inc(MMSTAT_VMA_LOCK_ABORT);
+	if (!v) {
+		mmstat_inc(MMSTAT_FAULT_FALLBACK);
+		return fault_locked(mm, addr, access);
 	}
-	mmstat_inc(MMSTAT_FAULT_FALLBACK);
-	return fault_locked(mm, addr, access);
+	int r;
+	if (access_ok(v, access)) {
+		r = fault_in_page(mm, v, ALIGN_DOWN(addr, PAGE_SIZE));
+	} else {
+		/* As Linux: a VMA that exists but forbids the access is
+		 * SEGV_ACCERR, decided under its lock (it cannot grow). */
+		mmstat_inc(MMSTAT_FAULT_SEGV_ACCERR);
+		r = -EACCES;
+	}
+	vma_end_read(v);
+	mmstat_inc(MMSTAT_FAULT_VMA);
+	return r;
 }
 
 int mm_shared_page(struct mm *mm, uint64_t addr, phys_addr_t *pa)

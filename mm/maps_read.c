@@ -50,14 +50,15 @@
  * A VMA being split/merged/moved/mprotected shows its old shape or its new
  * one, never a half-changed mix, never a gap or overlap that existed
  * neither before nor after.
- * The one limit is 2's "minus the VMAs removed so far": a write section
- * that removes a whole VMA and later puts a NEW one in its place, leaving
- * every neighbour unlocked (mmap MAP_FIXED or mremap MREMAP_FIXED exactly
- * over an existing VMA: do_munmap, then vma_insert), can be caught between
- * the two with the range empty.  Linux avoids that window by storing the
+ * 2's "minus the VMAs removed so far" would let a write section that
+ * removes a whole VMA and then puts a NEW one in its place (mmap MAP_FIXED
+ * or mremap MREMAP_FIXED exactly over an existing VMA: do_munmap, then
+ * vma_insert) be caught between the two with the range empty - a state it
+ * is in neither before nor after.  Linux avoids that window by storing the
  * new VMA over the old ones in one tree store; this tree's remove + insert
- * cannot, and from the tree alone a reader cannot tell that gap from a
- * plain munmap's (which must not make it wait: that is the point).
+ * cannot, so such a writer says so (vma_replace_begin sets
+ * mm->vma_replacing until mmap_write_unlock) and path 2 refuses its
+ * snapshots.  A plain munmap's gap IS its after-state: no wait for it.
  *
  * Only mm.lock=vma takes paths 1 and 2; mm.lock=global always takes 3, so
  * the two can be compared. */
@@ -179,6 +180,11 @@ static int try_lockless(struct mm *mm, struct maps_snapshot *s)
 	epoch_exit();
 	smp_rmb(); /* the copies above before the seq below */
 	if (!r && (READ_ONCE(mm->mm_lock_seq) != seq || (writer && root != root_after)))
+		r = -EAGAIN;
+	/* a MAP_FIXED/MREMAP_FIXED replacement under way: its gap is no state
+	 * the address space is in before or after (the flag was set before
+	 * the removal we might have seen was published: root_after's acquire) */
+	if (!r && writer && READ_ONCE(mm->vma_replacing))
 		r = -EAGAIN;
 	if (!r)
 		s->how = writer ? MAPS_HOW_WRITER : MAPS_HOW_SEQ;

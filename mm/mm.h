@@ -5,8 +5,12 @@
  * reader-writer semaphore.  Lock rules (Documentation/mm/process_addrs.rst
  * in Linux; docs/locking.md here):
  *   - the VMA set and every VMA's fields change only under mmap_lock held
- *     for write (mmap, munmap, mprotect, brk, madvise, exec);
- *   - page faults take mmap_lock for read (mm.lock=global);
+ *     for write AND the VMA's write lock (mmap, munmap, mprotect, mremap,
+ *     brk, fork, stack growth, exec; vma_lock.h);
+ *   - page faults take mmap_lock for read (mm.lock=global), or only the
+ *     faulting VMA's read lock, found under an epoch (mm.lock=vma);
+ *   - madvise(DONTNEED) clears PTEs under mmap_lock for read: it changes
+ *     no VMA;
  *   - page-table entries of user pages are installed and cleared under the
  *     split lock of their page-table page (pgtable.h) - a fault holds it
  *     only for the install, never while allocating or zeroing a page;
@@ -14,8 +18,8 @@
  *   - cpus: bit i set while CPU i may hold translations of this mm (set when
  *     it switches to the mm, cleared when it switches away); TLB
  *     shootdowns go to those CPUs only.
- * Lock order: mmap_lock -> pt_lock -> PTE split lock -> frame allocator
- * -> run queues. */
+ * Lock order: mmap_lock -> VMA write locks -> (a fault: one VMA read lock)
+ * -> pt_lock -> PTE split lock -> frame allocator -> run queues. */
 #pragma once
 #include "kernel/cpumask.h"
 #include "kernel/epoch.h"
@@ -51,7 +55,7 @@
 #define VM_STACK 0x2    /* the initial stack */
 #define VM_HEAP 0x4     /* the brk area */
 #define VM_FILE 0x8     /* private copy-on-fault of a file's bytes */
-#define VM_GROWSDOWN 0x10 /* MAP_GROWSDOWN (accepted; the stack does not grow yet) */
+#define VM_GROWSDOWN 0x10 /* MAP_GROWSDOWN, and the initial stack: grows down on a fault below it */
 #define VM_NOWRITE 0x20   /* may never become writable (MAP_SHARED of a read-only file) */
 
 struct shmem;
@@ -112,6 +116,10 @@ struct mm {
 				     * bumped by mmap_write_lock() and (release) mmap_write_unlock() */
 	struct vma_tree vmas;       /* the VMA tree (vma.c); changed under mmap_lock for write */
 	unsigned nvmas;
+	bool vma_replacing;         /* under mmap_lock (write): this write section removed VMAs to put
+				     * new ones in their place (MAP_FIXED, MREMAP_FIXED): a lockless
+				     * reader must not show the gap in between (maps_read.c); cleared
+				     * by mmap_write_unlock() */
 	struct spinlock pt_lock;    /* installing upper-level page-table entries (pgtable.h);
 				     * each last-level table has its own split lock for its PTEs */
 	uint64_t brk_start, brk;    /* under mmap_lock */
@@ -175,6 +183,10 @@ long vm_mremap(struct mm *mm, uint64_t addr, uint64_t old_len, uint64_t new_len,
 /* exec: the stack VMA and brk base. */
 void vm_set_brk_base(struct mm *mm, uint64_t base);
 void vm_mark_stack(struct mm *mm, uint64_t addr); /* the VMA at addr is the initial stack */
+/* Grow the grows-down VMA above addr down to cover it (Linux's stack
+ * guard gap and RLIMIT_STACK apply), taking mmap_lock for write: 0, or
+ * -ENOMEM when it may not grow that far. */
+int vm_expand_stack(struct mm *mm, uint64_t addr);
 
 /* VMA set (mm/vma.c): lookups under mmap_lock, changes under it for write. */
 struct vma *vma_find(struct mm *mm, uint64_t addr);        /* the VMA containing addr, or NULL */
@@ -197,7 +209,7 @@ void vma_check(struct mm *mm); /* the tree's invariants and every VMA agreeing w
 /* VMA objects (mm/vma.c). */
 struct vma *vma_new(uint64_t start, uint64_t end, unsigned prot, unsigned flags); /* NULL: no memory */
 struct vma *vma_dup(const struct vma *v);                  /* a copy, not in any set */
-void vma_free(struct vma *v);                              /* through the retire hook */
+void vma_free(struct vma *v);                              /* after a grace period (call_epoch) */
 /* Split v at addr (start < addr < end): v keeps [start, addr), the new VMA
  * (returned, inserted) gets [addr, end).  NULL when out of memory. */
 struct vma *vma_split(struct mm *mm, struct vma *v, uint64_t addr);

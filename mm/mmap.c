@@ -7,7 +7,7 @@
  * Removing memory: the VMAs leave the set first, then their PTEs are
  * cleared, page tables no VMA needs any more are unlinked, one TLB
  * shootdown covers it all (mmu_gather), and only then are frames, page
- * tables and VMAs freed (the last two through the retire hook). */
+ * tables and VMAs freed (the last two after a grace period: call_epoch). */
 #include "mm/mm.h"
 #include "mm/mmap_internal.h"
 #include "kernel/errno.h"
@@ -199,8 +199,11 @@ long vm_mmap(struct mm *mm, uint64_t addr, uint64_t len, unsigned prot, unsigned
 		if (!(v->shm = shmem_create(len >> PAGE_SHIFT)))
 			goto fail;
 	}
-	if ((flags & MAP_FIXED) && (r = do_munmap(mm, addr, addr + len)))
-		goto fail;
+	if (flags & MAP_FIXED) {
+		vma_replace_begin(mm);
+		if ((r = do_munmap(mm, addr, addr + len)))
+			goto fail;
+	}
 	if ((r = vma_insert(mm, v)))
 		goto fail;
 	vma_merge_neighbours(mm, v);

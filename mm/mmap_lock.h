@@ -49,8 +49,18 @@ static inline void mmap_write_unlock(struct mm *mm)
 		vma_check(mm);
 		vma_debug_verify(mm);
 	}
+	WRITE_ONCE(mm->vma_replacing, false);
 	smp_store_release(&mm->mm_lock_seq, mm->mm_lock_seq + 1);
 	up_write(&mm->mmap_lock);
+}
+
+/* The write section is about to remove VMAs and map others in their place:
+ * until it ends, lockless readers of the whole VMA set (/proc/PID/maps)
+ * retry rather than show the range empty (it never is, before or after). */
+static inline void vma_replace_begin(struct mm *mm)
+{
+	WRITE_ONCE(mm->vma_replacing, true);
+	smp_wmb(); /* before the removal is published (a release store of the tree root) */
 }
 
 static inline void mmap_assert_write_locked(struct mm *mm) { BUG_ON(!rwsem_write_held(&mm->mmap_lock)); }

@@ -118,6 +118,7 @@ static long mremap_to(struct mm *mm, uint64_t addr, uint64_t old_len, uint64_t n
 	if (flags & MREMAP_FIXED) {
 		if (new_addr < MMAP_MIN_ADDR)
 			return -EPERM;
+		vma_replace_begin(mm);
 		if ((r = do_munmap(mm, new_addr, new_addr + new_len)))
 			return r;
 	}

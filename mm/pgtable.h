@@ -9,11 +9,13 @@
  *     struct page points at it): a PTE is installed, changed or cleared
  *     only under the ptl of its table, so faults on different 2 MiB
  *     regions never contend.
- *   - page-table pages are unlinked and freed only under mmap_lock held
- *     for write (munmap's free_pgtables, a dead mm), after the TLB
- *     shootdown; so a walker holding mmap_lock (read) may read upper-level
- *     entries without a lock: an entry, once present, stays valid.
- * Lock order: mmap_lock -> pt_lock -> ptl -> frame allocator. */
+ *   - page-table pages are unlinked only under mmap_lock held for write
+ *     (munmap's free_pgtables, a dead mm), only when no VMA lies in their
+ *     span, and freed after the TLB shootdown and a grace period; so a
+ *     walker holding mmap_lock (read) or the read lock of a VMA in the
+ *     span (mm.lock=vma) may read upper-level entries without a lock: an
+ *     entry, once present, stays valid while it walks.
+ * Lock order: mmap_lock -> VMA lock -> pt_lock -> ptl -> frame allocator. */
 #pragma once
 #include "kernel/types.h"
 
@@ -23,7 +25,7 @@ struct spinlock;
 uint64_t prot_to_pte(unsigned prot); /* PTE bits for PROT_* (0: PROT_NONE, not present) */
 /* The last-level table covering va, allocating missing levels if alloc:
  * its direct-map address, or NULL (absent; out of memory).  Caller holds
- * mmap_lock. */
+ * mmap_lock or the read lock of the VMA containing va. */
 uint64_t *pt_table(struct mm *mm, uint64_t va, bool alloc);
 /* The PTE of va with its table's split lock held (*ptl), or NULL. */
 uint64_t *pte_offset_lock(struct mm *mm, uint64_t va, bool alloc, struct spinlock **ptl);

@@ -4,7 +4,9 @@
  *
  * Every PTE is touched under its table's split lock (pgtable.h); tables
  * are unlinked under pt_lock.  The callers hold mmap_lock: for write when
- * tables are freed, so no fault is walking them. */
+ * tables are freed.  In mm.lock=vma, faults in other VMAs still walk the
+ * tables meanwhile: a table is unlinked only when no VMA lies in its span
+ * (span_free), and freed after the shootdown and a grace period. */
 #include "mm/tlb.h"
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/x86.h"
@@ -195,7 +197,7 @@ void free_pgtables(struct mmu_gather *tlb, uint64_t start, uint64_t end, uint64_
 int move_page_range(struct mmu_gather *tlb, uint64_t old, uint64_t new, uint64_t len)
 {
 	struct mm *mm = tlb->mm;
-	mmap_assert_write_locked(mm); /* no fault can take a split lock meanwhile */
+	mmap_assert_write_locked(mm); /* faults elsewhere may take one split lock each; never two: no deadlock */
 	for (uint64_t off = 0; off < len;) {
 		struct spinlock *sptl, *dptl;
 		uint64_t *src = pte_offset_lock(mm, old + off, false, &sptl);

@@ -6,7 +6,7 @@
  *     zap_range(&tlb, a, b); zap_range(&tlb, c, d);   (PTEs cleared, frames kept)
  *     free_pgtables(&tlb, a, d, floor, ceiling);     (empty tables unlinked, kept)
  *     tlb_finish(&tlb);   one shootdown for everything, then the frames are
- *                         freed and the tables handed to the retire hook
+ *                         freed, the tables after a grace period too
  *
  * Why the order: until every CPU that may cache the old translations
  * (mm->cpus) has flushed them, a thread there may still read or write the

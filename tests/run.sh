@@ -353,7 +353,7 @@ done
 # lock mode.  (Not on 4 CPUs: 4 vCPUs on 2 host cores with the checks on
 # can outlast the timeout when the host is busy.)
 for mode in $LOCK_MODES; do
-	for t in mm_race_private_maps mm_race_fault_munmap; do
+	for t in mm_race_private_maps mm_race_fault_munmap mm_race_pt_neighbour; do
 		user_boot "user-$t-debug-$mode-cpus2" 2 0 "init=/tests/$t quiet loglevel=6 mm.lock=$mode mm.debug panic=exit" \
 			'^PASS$' 'mm: mm.debug: the VMA tree is checked'
 	done
