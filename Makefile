@@ -137,3 +137,16 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(KOBJS:.o=.d)
+
+# The epoch torture (kernel/epoch_test.c, README "Epoch torture"): the
+# ktest suite epoch on CPUS (default 4), with the pipeline running
+# TORTURE_SECONDS and the synchronize / barrier cases a quarter each.
+TORTURE_SECONDS ?= 60
+.PHONY: torture
+torture: deps
+	$(Q)$(MAKE) --no-print-directory iso ISO=$(BUILD)/torture.iso CMDLINE='ktest=epoch epoch.torture_seconds=$(TORTURE_SECONDS)'
+	$(Q)status=0; timeout --foreground -k 5 $$(( $(TORTURE_SECONDS) * 3 + 120 )) env ISO=$(BUILD)/torture.iso \
+		CPUS=$(CPUS) MEM=256M UEFI=0 QEMU_CPU=max SERIAL=file:$(BUILD)/torture.log \
+		bash scripts/qemu-run.sh </dev/null >/dev/null 2>&1 || status=$$?; \
+	sed -E 's/^\[ *[0-9]+\.[0-9]+\] cpu[0-9]+: //' $(BUILD)/torture.log | grep -E '^(ok|not ok|    #|# ktest)|panic|BUG'; \
+	if [ $$status -eq 33 ]; then echo "torture: PASS"; else echo "torture: FAIL (QEMU status $$status; log $(BUILD)/torture.log)"; exit 1; fi
