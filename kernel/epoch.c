@@ -167,11 +167,11 @@ void epoch_cpu_online(unsigned cpu)
 static void batch_append(struct epoch_batch *b, uint64_t seq, struct epoch_head *h)
 {
 	if (!b->head) {
-		b->seq = seq;
+		WRITE_ONCE(b->seq, seq);
 		b->tail = &b->head;
 	}
 	h->next = NULL;
-	*b->tail = h;
+	WRITE_ONCE(*b->tail, h); /* may be b->head, which the owner peeks at locklessly */
 	b->tail = &h->next;
 }
 
@@ -179,14 +179,16 @@ static void batch_move(struct epoch_batch *to, struct epoch_batch *from)
 {
 	if (!from->head)
 		return;
-	if (!to->head) {
-		*to = *from;
+	if (!to->head) { /* field by field: callbacks_ready() peeks at head and seq */
+		WRITE_ONCE(to->seq, from->seq);
+		to->tail = from->tail;
+		WRITE_ONCE(to->head, from->head);
 	} else {
 		*to->tail = from->head;
 		to->tail = from->tail;
 	}
-	from->head = NULL;
-	from->seq = 0;
+	WRITE_ONCE(from->head, NULL);
+	WRITE_ONCE(from->seq, 0);
 }
 
 /* Move the batches whose grace period is over (gp_seq has reached

@@ -37,17 +37,6 @@ uint64_t epoch_clock_ns(void)
 static uint64_t gp_ended_calls; /* written under gp_lock */
 void epoch_gp_ended(void) { fetch_add_relaxed(&gp_ended_calls, 1); }
 
-#ifdef __SANITIZE_THREAD__
-/* The TSan build's one known report, suppressed until epoch.c marks the
- * stores: callbacks_ready() peeks at a CPU's batch heads with READ_ONCE
- * while call_epoch_on() from another CPU writes them with plain stores
- * under cb_lock (batch_append/batch_move).  A data race by the C and the
- * kernel memory models, harmless in effect (a stale peek only delays the
- * callbacks to the next quiescent state); the fix is WRITE_ONCE on those
- * stores.  Delete this function with that fix. */
-const char *__tsan_default_suppressions(void);
-const char *__tsan_default_suppressions(void) { return "race:callbacks_ready\n"; }
-#endif
 
 #define NCPU 4
 
