@@ -2,14 +2,19 @@
  * a global failure count updated atomically (checks may run in any thread),
  * and the spawn/wait/time helpers the tests share.
  */
+#define _GNU_SOURCE
 #include "check.h"
+#include <sched.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -162,4 +167,46 @@ void catch_signal(int sig, void (*handler)(int, siginfo_t *, void *))
 	sa.sa_sigaction = handler;
 	sa.sa_flags = SA_SIGINFO;
 	sigaction(sig, &sa, NULL);
+}
+
+long stat_of(const char *path, const char *key)
+{
+	static char buf[8192];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	size_t kl = strlen(key);
+	for (char *l = buf; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		if (!strncmp(l, key, kl) && (l[kl] == ' ' || l[kl] == ':'))
+			return strtol(l + kl + 1, NULL, 10);
+	return -1;
+}
+
+long mmstat(const char *key) { return stat_of("/proc/mmstat", key); }
+
+const char *mm_lock_mode(void)
+{
+	long g = mmstat("fault_global"), v = mmstat("fault_vma");
+	char *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (g < 0 || v < 0 || p == MAP_FAILED)
+		return "unknown";
+	*(volatile char *)p = 1;
+	munmap(p, 4096);
+	return mmstat("fault_vma") > v ? "vma" : mmstat("fault_global") > g ? "global" : "unknown";
+}
+
+void pin_to_nth_cpu(int id)
+{
+	cpu_set_t all, one;
+	if (sched_getaffinity(0, sizeof(all), &all))
+		return;
+	int ncpu = CPU_COUNT(&all), k = 0;
+	CPU_ZERO(&one);
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &all) && k++ == id % ncpu)
+			CPU_SET(c, &one);
+	sched_setaffinity(0, sizeof(one), &one);
 }

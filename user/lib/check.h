@@ -28,6 +28,18 @@ void check_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print PASS or FAIL; returns the exit status for main(). */
 int check_done(void);
 
+/* The number on a "key value" or "key: value" line of a /proc file, or -1
+ * (no such file or key). */
+long stat_of(const char *path, const char *key);
+/* A /proc/mmstat counter (faultline's memory-manager statistics), or -1. */
+long mmstat(const char *key);
+/* faultline's page-fault lock mode, told by which counter a fresh page's
+ * fault bumps: "vma", "global", or "unknown" (e.g. on Linux). */
+const char *mm_lock_mode(void);
+/* Pin the calling thread to the (id mod n)-th CPU it may run on, spreading
+ * a test's threads over the machine's CPUs. */
+void pin_to_nth_cpu(int id);
+
 /* CLOCK_MONOTONIC in nanoseconds. */
 int64_t now_ns(void);
 /* Sleep for ms milliseconds (nanosleep, restarted after EINTR). */

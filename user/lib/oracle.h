@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
@@ -107,22 +108,31 @@ static inline void probe(const char *what, volatile char *p, int write)
 	}
 }
 
+/* /proc/self/maps, whole, into buf (NUL-terminated): false if it cannot
+ * be opened. */
+static inline bool read_self_maps(char *buf, size_t size)
+{
+	int fd = open("/proc/self/maps", O_RDONLY);
+	if (fd < 0)
+		return false;
+	size_t n = 0;
+	ssize_t r;
+	while (n < size - 1 && (r = read(fd, buf + n, size - 1 - n)) > 0)
+		n += (size_t)r;
+	close(fd);
+	buf[n] = 0;
+	return true;
+}
+
 /* Print the /proc/self/maps lines whose start lies in [lo, hi), each
  * prefixed with tag: the oracle tests' own fixed regions. */
 static inline void show_maps(const char *tag, unsigned long lo, unsigned long hi)
 {
 	static char buf[65536];
-	int fd = open("/proc/self/maps", O_RDONLY);
-	if (fd < 0) {
+	if (!read_self_maps(buf, sizeof(buf))) {
 		printf("%s: cannot open /proc/self/maps\n", tag);
 		return;
 	}
-	size_t n = 0;
-	ssize_t r;
-	while (n < sizeof(buf) - 1 && (r = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0)
-		n += (size_t)r;
-	close(fd);
-	buf[n] = 0;
 	int any = 0;
 	for (char *l = buf, *e; *l; l = e + 1) {
 		e = strchr(l, '\n');

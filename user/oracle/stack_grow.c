@@ -40,15 +40,8 @@ static void handler(int sig, siginfo_t *si, void *uc)
 static int vma_of(uintptr_t addr, uintptr_t *start, uintptr_t *end, char perms[5], int *is_stack)
 {
 	static char buf[65536];
-	int fd = open("/proc/self/maps", O_RDONLY);
-	if (fd < 0)
+	if (!read_self_maps(buf, sizeof(buf)))
 		return 0;
-	size_t n = 0;
-	ssize_t r;
-	while (n < sizeof(buf) - 1 && (r = read(fd, buf + n, sizeof(buf) - 1 - n)) > 0)
-		n += (size_t)r;
-	close(fd);
-	buf[n] = 0;
 	for (char *l = buf, *e; *l; l = e + 1) {
 		if (!(e = strchr(l, '\n')))
 			break;

@@ -264,35 +264,7 @@ static void *reader(void *arg)
 
 /* ---- /proc/mmstat (faultline only) ---- */
 
-static long long mmstat(const char *name)
-{
-	static char buf[8192];
-	int fd = open("/proc/mmstat", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	size_t l = strlen(name);
-	for (char *p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : p)
-		if (!strncmp(p, name, l) && p[l] == ' ')
-			return atoll(p + l + 1);
-	return -1;
-}
 
-/* "vma" / "global" from which fault counter a fresh page's fault bumps. */
-static const char *lock_mode(void)
-{
-	long long g = mmstat("fault_global"), v = mmstat("fault_vma");
-	char *p = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (g < 0 || v < 0 || p == MAP_FAILED)
-		return "unknown";
-	*(volatile char *)p = 1;
-	munmap(p, PG);
-	return mmstat("fault_vma") > v ? "vma" : mmstat("fault_global") > g ? "global" : "unknown";
-}
 
 static void race(void *(*w)(void *), long long ns)
 {
@@ -312,7 +284,7 @@ static void race(void *(*w)(void *), long long ns)
 
 int main(void)
 {
-	const char *mode = lock_mode();
+	const char *mode = mm_lock_mode();
 	/* The fences: guard pages below and above both windows. */
 	for (unsigned long w = X; w <= Y; w += Y - X) {
 		void *a = mmap((void *)(w - PG), PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);

@@ -46,34 +46,7 @@ static void child(void)
 	}
 }
 
-static long long mmstat(const char *name)
-{
-	static char buf[8192];
-	int fd = open("/proc/mmstat", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	size_t l = strlen(name);
-	for (char *p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : p)
-		if (!strncmp(p, name, l) && p[l] == ' ')
-			return atoll(p + l + 1);
-	return -1;
-}
 
-static const char *lock_mode(void)
-{
-	long long g = mmstat("fault_global"), v = mmstat("fault_vma");
-	char *p = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (g < 0 || v < 0 || p == MAP_FAILED)
-		return "unknown";
-	*(volatile char *)p = 1;
-	munmap(p, PG);
-	return mmstat("fault_vma") > v ? "vma" : mmstat("fault_global") > g ? "global" : "unknown";
-}
 
 /* Well formed: sorted, disjoint lines; the region whole or absent. */
 static bool well_formed(const char *buf, char *why, size_t wlen)
@@ -108,7 +81,7 @@ int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "child"))
 		child();
-	const char *mode = lock_mode();
+	const char *mode = mm_lock_mode();
 	pid_t pid = spawn_self(argv[0], (char *[]){ "child", NULL });
 	if (!check(pid > 0, "spawn the child", "%s", strerror(errno)))
 		return check_done();

@@ -21,14 +21,7 @@ static long errors[THREADS];
 static void *worker(void *arg)
 {
 	long id = (long)arg;
-	cpu_set_t all, one;
-	sched_getaffinity(0, sizeof(all), &all);
-	int ncpu = CPU_COUNT(&all), k = 0;
-	CPU_ZERO(&one);
-	for (int c = 0; c < CPU_SETSIZE; c++)
-		if (CPU_ISSET(c, &all) && k++ == id % ncpu)
-			CPU_SET(c, &one);
-	sched_setaffinity(0, sizeof(one), &one);
+	pin_to_nth_cpu((int)id);
 	unsigned seed = (unsigned)id * 7919 + 1;
 	for (int r = 0; r < ROUNDS; r++) {
 		seed = seed * 1103515245 + 12345;

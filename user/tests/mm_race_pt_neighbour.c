@@ -152,18 +152,6 @@ static void touch(char *p, int pages, int who, long round)
 	}
 }
 
-static void spread(int id)
-{
-	cpu_set_t all, one;
-	if (sched_getaffinity(0, sizeof(all), &all))
-		return;
-	int ncpu = CPU_COUNT(&all), k = 0;
-	CPU_ZERO(&one);
-	for (int c = 0; c < CPU_SETSIZE; c++)
-		if (CPU_ISSET(c, &all) && k++ == id % ncpu)
-			CPU_SET(c, &one);
-	sched_setaffinity(0, sizeof(one), &one);
-}
 
 static char *map_at(uintptr_t a, size_t len)
 {
@@ -178,7 +166,7 @@ static char *map_at(uintptr_t a, size_t len)
 static void *faulter(void *arg)
 {
 	int id = (int)(long)arg;
-	spread(id);
+	pin_to_nth_cpu(id);
 	char *f = (char *)variants[cur].f[id];
 	for (long round = 1; !atomic_load(&stop); round++) {
 		if (round % 2) {
@@ -200,7 +188,7 @@ static void *faulter(void *arg)
 static void *neighbour(void *arg)
 {
 	(void)arg;
-	spread(FAULTERS);
+	pin_to_nth_cpu(FAULTERS);
 	const struct variant *v = &variants[cur];
 	for (long round = 1; !atomic_load(&stop); round++) {
 		for (int j = 0; j < v->nn; j++) {
@@ -220,21 +208,6 @@ static void *neighbour(void *arg)
 	return NULL;
 }
 
-static long mmstat(const char *key)
-{
-	static char buf[8192];
-	int fd = open("/proc/mmstat", O_RDONLY);
-	if (fd < 0)
-		return -1;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	buf[n > 0 ? n : 0] = 0;
-	size_t kl = strlen(key);
-	for (char *l = buf; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
-		if (!strncmp(l, key, kl) && (l[kl] == ' ' || l[kl] == ':'))
-			return strtol(l + kl + 1, NULL, 10);
-	return -1;
-}
 
 int main(int argc, char **argv)
 {

@@ -15,22 +15,6 @@
 #include <unistd.h>
 #include "check.h"
 
-static long stat_of(const char *path, const char *key)
-{
-	static char buf[8192];
-	int fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	buf[n > 0 ? n : 0] = 0;
-	size_t kl = strlen(key);
-	for (char *l = buf; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
-		if (!strncmp(l, key, kl) && (l[kl] == ' ' || l[kl] == ':'))
-			return strtol(l + kl + 1, NULL, 10);
-	return -1;
-}
-static long mmstat(const char *key) { return stat_of("/proc/mmstat", key); }
 
 static atomic_int spin_stop;
 static void *spinner(void *arg)

@@ -130,17 +130,6 @@ static void check_meminfo(void)
 }
 
 /* The value of counter name in /proc/mmstat, or -1. */
-static long long mmstat(const char *name)
-{
-	char buf[4096], key[64];
-	if (read_file("/proc/mmstat", buf, sizeof(buf)) <= 0)
-		return -1;
-	snprintf(key, sizeof(key), "\n%s ", name);
-	if (!strncmp(buf, key + 1, strlen(key + 1)))
-		return strtoll(buf + strlen(key + 1), NULL, 10);
-	const char *l = strstr(buf, key);
-	return l ? strtoll(l + strlen(key), NULL, 10) : -1;
-}
 
 static void check_mmstat(void)
 {
