@@ -6,7 +6,10 @@
  *  1. call_epoch(head, fn) on CPU c: take a SNAPSHOT s = epoch_snap() - the
  *     value gp_seq must reach before head may be freed - and append head to
  *     c's batch for s.  If nobody has asked for grace periods up to s yet,
- *     ask (epoch_request: start one now if none is running).
+ *     ask (want_gp); the next timer tick starts one if none is running
+ *     (epoch_tick), so one grace period serves every callback of a tick -
+ *     at once only for a CPU with EPOCH_BACKLOG callbacks waiting, or for
+ *     synchronize_epoch/epoch_barrier (epoch_request).
  *  2. Starting a grace period (gp_start, under gp_lock): gp_seq becomes odd;
  *     every online CPU that is not idle gets need_qs and a bit in
  *     gp_pending.  Idle CPUs are skipped: they hold no references, and
@@ -99,14 +102,25 @@ static void gp_end_locked(void)
 		gp_start_locked(); /* recursion ends: each round moves gp_seq 2 closer to gp_wanted */
 }
 
-void epoch_request(uint64_t snap)
+/* Record that gp_seq must reach snap; start a grace period now if asked
+ * and none runs (else the next tick does: epoch_tick). */
+static void want_gp(uint64_t snap, bool now)
 {
 	unsigned long f = spin_lock_irqsave(&gp_lock);
 	if ((int64_t)(snap - gp_wanted) > 0)
 		gp_wanted = snap;
-	if (!(gp_seq & 1) && (int64_t)(gp_wanted - gp_seq) > 0)
+	if (now && !(gp_seq & 1) && (int64_t)(gp_wanted - gp_seq) > 0)
 		gp_start_locked();
 	spin_unlock_irqrestore(&gp_lock, f);
+}
+
+void epoch_request(uint64_t snap) { want_gp(snap, true); }
+
+void epoch_tick(void)
+{
+	uint64_t seq = epoch_gp_seq();
+	if (!(seq & 1) && (int64_t)(READ_ONCE(gp_wanted) - seq) > 0)
+		want_gp(0, true); /* (snap 0 is never ahead of gp_wanted: just start) */
 }
 
 /* This CPU is quiescent: if the running grace period waits for it, say so. */
@@ -228,9 +242,14 @@ void call_epoch(struct epoch_head *head, void (*fn)(struct epoch_head *head))
 	bool ask = (int64_t)(snap - ec->requested) > 0;
 	if (ask)
 		ec->requested = snap;
+	/* Lazily: the next tick starts the grace period, so one serves every
+	 * callback queued until then (a writer looping munmap would otherwise
+	 * start one per call, and make every CPU report as often).  A CPU
+	 * with a backlog does not wait for the tick. */
+	bool now = ec->queued - READ_ONCE(ec->run) >= EPOCH_BACKLOG;
 	spin_unlock_irqrestore(&ec->cb_lock, f);
-	if (ask)
-		epoch_request(snap); /* once per CPU and grace period, not per call */
+	if (ask || now)
+		want_gp(snap, now); /* gp_lock at most once per CPU and grace period, unless backlogged */
 }
 
 /* Queue on another CPU (epoch_barrier): the callback runs there, after

@@ -124,8 +124,14 @@ void epoch_cpu_online(unsigned cpu);
 uint64_t epoch_gp_seq(void);
 uint64_t epoch_snap(void);
 static inline bool epoch_done(uint64_t snap) { return (int64_t)(epoch_gp_seq() - snap) >= 0; }
-/* Ask for grace periods until gp_seq reaches snap. */
+/* Ask for grace periods until gp_seq reaches snap, starting one now. */
 void epoch_request(uint64_t snap);
+/* The timer tick (any CPU, interrupt context): start the grace period
+ * that callbacks asked for, if none runs. */
+void epoch_tick(void);
+/* Callbacks waiting on one CPU beyond which call_epoch starts a grace
+ * period at once instead of at the next tick. */
+#define EPOCH_BACKLOG 1024
 
 /* ---- waiting (kernel only: these sleep) ---- */
 

@@ -398,6 +398,7 @@ void sched_tick(void)
 	if (c->curr != c->idle && READ_ONCE(c->rq.nr_queued))
 		c->need_resched = true; /* the slice is one tick */
 	timers_expire(time_ns());
+	epoch_tick(); /* grace periods start on the tick: one serves all that was retired since */
 }
 
 int wait_sleep(uint64_t deadline_ns)

@@ -10,6 +10,7 @@
 #include "kernel/panic.h"
 #include "kernel/proc.h"
 #include "kernel/sched.h"
+#include "kernel/time.h"
 
 void wait_queue_init(struct wait_queue *wq, const char *name)
 {
@@ -66,9 +67,24 @@ struct lock_waiter {
 	bool granted; /* set by the releaser under the lock's spinlock */
 };
 
-/* Sleep until w->granted; the lock's spinlock l is held on entry and exit. */
+/* How long a waiter for a mutex or rwsem spins before it sleeps. */
+#define LOCK_SPIN_NS 30000
+
+/* Sleep until w->granted; the lock's spinlock l is held on entry and exit.
+ * First spin a little (with another CPU online, where the holder can be
+ * running): sections under mmap_lock are mostly short, and a sleep costs a
+ * context switch here and a wakeup IPI to come back - more than the wait,
+ * and far more under an emulator.  Linux's rwsems and mutexes spin on a
+ * running owner for the same reason. */
 static void lock_wait(struct spinlock *l, unsigned long *flags, struct lock_waiter *w)
 {
+	if (READ_ONCE(ncpus_online) > 1 && tsc_hz) {
+		uint64_t until = rdtsc() + tsc_hz / (1000000000 / LOCK_SPIN_NS);
+		spin_unlock_irqrestore(l, *flags);
+		while (!smp_load_acquire(&w->granted) && rdtsc() < until)
+			cpu_relax();
+		*flags = spin_lock_irqsave(l);
+	}
 	while (!READ_ONCE(w->granted)) {
 		WRITE_ONCE(current->state, TASK_SLEEPING);
 		spin_unlock_irqrestore(l, *flags);
@@ -234,6 +250,17 @@ void up_write(struct rwsem *s)
 	s->owner = NULL;
 	s->count = 0;
 	rwsem_grant(s);
+	spin_unlock_irqrestore(&s->lock, f);
+}
+
+void downgrade_write(struct rwsem *s)
+{
+	unsigned long f = spin_lock_irqsave(&s->lock);
+	if (s->count != -1 || s->owner != current)
+		panic("rwsem %s: downgraded by a task that does not hold it for write", s->name);
+	s->owner = NULL;
+	s->count = 1;
+	rwsem_grant(s); /* readers up to the first waiting writer */
 	spin_unlock_irqrestore(&s->lock, f);
 }
 

@@ -103,5 +103,8 @@ void up_read(struct rwsem *s);
 uint64_t down_write(struct rwsem *s);
 void up_write(struct rwsem *s);
 bool down_read_trylock(struct rwsem *s);
+/* The writer becomes a reader, without letting a writer in between;
+ * readers queued at the head come in with it. */
+void downgrade_write(struct rwsem *s);
 bool rwsem_write_held(const struct rwsem *s); /* by the current task */
 bool rwsem_locked(const struct rwsem *s);     /* by anyone, either way */

@@ -48,47 +48,84 @@ long get_unmapped_area(struct mm *mm, uint64_t addr, uint64_t len, unsigned flag
 	return a ? (long)a : -ENOMEM;
 }
 
+#define PMD_SIZE (2ul << 20)
+
+/* Linux (6.7+, x86-64, with transparent huge pages built in, as every
+ * distribution kernel): a private anonymous mapping without a hint whose
+ * length is a multiple of 2 MiB starts on a 2 MiB boundary
+ * (thp_get_unmapped_area: search len + 2 MiB top-down, then round up to
+ * the boundary, using the upper end when the gap was aligned already).
+ * faultline maps 4 KiB pages only, but puts memory where Linux does - and
+ * so keeps such regions from merging with the small mappings next to them.
+ * 0 when no padded gap exists (the plain search then decides). */
+static uint64_t thp_aligned_area(struct mm *mm, uint64_t len)
+{
+	if (len & (PMD_SIZE - 1) || len > USER_TOP - MMAP_MIN_ADDR - PMD_SIZE)
+		return 0;
+	uint64_t a = vma_find_gap(mm, len + PMD_SIZE, MMAP_MIN_ADDR, mm->mmap_base ? mm->mmap_base : USER_TOP);
+	if (!a)
+		return 0;
+	uint64_t up = (0 - a) & (PMD_SIZE - 1);
+	return up ? a + up : a + PMD_SIZE;
+}
+
 /* ---- removing ---- */
 
-int do_munmap(struct mm *mm, uint64_t start, uint64_t end)
+/* do_munmap; downgrade: munmap(2) itself - once the VMAs are out of the
+ * tree, go on under mmap_lock for read (mmap_write_downgrade), and return
+ * with it held so (also on failure). */
+static int munmap_range(struct mm *mm, uint64_t start, uint64_t end, bool downgrade)
 {
 	mmap_assert_write_locked(mm);
 	struct vma *v = vma_find_next(mm, start);
+	int r = 0;
 	if (!v || v->start >= end)
-		return 0;
+		goto out;
 	/* Split at both ends first: the only steps that can fail. */
-	if (v->start < start) {
-		if (mm->nvmas >= MAX_MAP_COUNT)
-			return -ENOMEM;
-		if (!(v = vma_split(mm, v, start)))
-			return -ENOMEM;
-	}
+	r = -ENOMEM;
+	if (v->start < start && (mm->nvmas >= MAX_MAP_COUNT || !(v = vma_split(mm, v, start))))
+		goto out;
 	struct vma *last = vma_find(mm, end - 1);
 	if (last && last->end > end && !vma_split(mm, last, end))
-		return -ENOMEM;
+		goto out;
 	struct vma *prev = vma_prev(mm, v);
-	struct mmu_gather tlb;
-	tlb_gather_init(&tlb, mm);
 	LIST_HEAD(gone);
-	int r = 0;
+	r = 0;
 	while (v && v->start < end) {
 		struct vma *next = vma_next(mm, v);
 		if ((r = vma_prepare(mm, 1))) /* out of memory: what is removed so far goes */
 			break;
 		vma_remove(mm, v);
 		list_add_tail(&v->node, &gone);
-		zap_range(&tlb, v->start, v->end);
 		v = next;
 	}
-	free_pgtables(&tlb, start, end, prev ? prev->end : 0, v ? v->start : USER_SPACE_END);
-	tlb_finish(&tlb); /* the shootdown; frames and tables freed after it */
+	/* The tables of [floor, ceiling) serve no VMA any more: neighbours
+	 * outside it may fault meanwhile, never into it (tlb.c, span_free). */
+	uint64_t floor = prev ? prev->end : 0, ceiling = v ? v->start : USER_SPACE_END;
+	if (downgrade) {
+		mmap_write_downgrade(mm);
+		downgrade = false;
+	}
+	struct mmu_gather tlb;
+	tlb_gather_init(&tlb, mm);
 	struct list_head *pos, *n;
+	list_for_each(pos, &gone) {
+		struct vma *g = list_entry(pos, struct vma, node);
+		zap_range(&tlb, g->start, g->end);
+	}
+	free_pgtables(&tlb, start, end, floor, ceiling);
+	tlb_finish(&tlb); /* the shootdown; frames and tables freed after it */
 	list_for_each_safe(pos, n, &gone) {
 		list_del(pos);
 		vma_free(list_entry(pos, struct vma, node));
 	}
+out:
+	if (downgrade)
+		mmap_write_downgrade(mm);
 	return r;
 }
+
+int do_munmap(struct mm *mm, uint64_t start, uint64_t end) { return munmap_range(mm, start, end, false); }
 
 long vm_munmap(struct mm *mm, uint64_t addr, uint64_t len)
 {
@@ -98,8 +135,8 @@ long vm_munmap(struct mm *mm, uint64_t addr, uint64_t len)
 	if (!len)
 		return -EINVAL;
 	mmap_write_lock(mm);
-	long r = do_munmap(mm, addr, addr + len);
-	mmap_write_unlock(mm);
+	long r = munmap_range(mm, addr, addr + len, true);
+	mmap_read_unlock(mm);
 	return r;
 }
 
@@ -135,9 +172,12 @@ long vm_mmap(struct mm *mm, uint64_t addr, uint64_t len, unsigned prot, unsigned
 	long r = -ENOMEM;
 	if (mm->nvmas > MAX_MAP_COUNT)
 		goto out;
-	if ((r = get_unmapped_area(mm, addr, len, flags)) < 0)
+	uint64_t aligned = 0;
+	if (!file && (flags & MAP_TYPE) == MAP_PRIVATE && !(flags & MAP_FIXED) && !addr)
+		aligned = thp_aligned_area(mm, len);
+	if (!aligned && (r = get_unmapped_area(mm, addr, len, flags)) < 0)
 		goto out;
-	addr = (uint64_t)r;
+	addr = aligned ? aligned : (uint64_t)r;
 	if ((flags & MAP_FIXED_NOREPLACE) && !range_free(mm, addr, addr + len)) {
 		r = -EEXIST;
 		goto out;

@@ -41,9 +41,9 @@ static inline void mmap_write_lock(struct mm *mm)
 		vma_debug_snapshot(mm);
 }
 
-/* Releases mmap_lock and, by making mm_lock_seq even, every VMA write lock
- * taken under it. */
-static inline void mmap_write_unlock(struct mm *mm)
+/* The end of a write section: the checks of mm.debug, then mm_lock_seq
+ * even again (release), which releases every VMA write lock taken in it. */
+static inline void mmap_write_section_end(struct mm *mm)
 {
 	if (mm_debug) {
 		vma_check(mm);
@@ -51,7 +51,22 @@ static inline void mmap_write_unlock(struct mm *mm)
 	}
 	WRITE_ONCE(mm->vma_replacing, false);
 	smp_store_release(&mm->mm_lock_seq, mm->mm_lock_seq + 1);
+}
+
+static inline void mmap_write_unlock(struct mm *mm)
+{
+	mmap_write_section_end(mm);
 	up_write(&mm->mmap_lock);
+}
+
+/* Keep mmap_lock for read (release it with mmap_read_unlock): the VMA set
+ * is final, the slow rest (zapping, the TLB shootdown) lets faults - even
+ * in the VMAs this section write-locked - and other readers in (Linux's
+ * munmap does the same). */
+static inline void mmap_write_downgrade(struct mm *mm)
+{
+	mmap_write_section_end(mm);
+	downgrade_write(&mm->mmap_lock);
 }
 
 /* The write section is about to remove VMAs and map others in their place:

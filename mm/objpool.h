@@ -14,7 +14,7 @@
 #include "kernel/percpu.h"
 #include "kernel/spinlock.h"
 
-#define OBJPOOL_MAX 256
+#define OBJPOOL_MAX 1024
 
 struct objpool {
 	const char *name;

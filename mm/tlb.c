@@ -159,7 +159,7 @@ static bool span_free(uint64_t a, uint64_t span, uint64_t floor, uint64_t ceilin
 void free_pgtables(struct mmu_gather *tlb, uint64_t start, uint64_t end, uint64_t floor, uint64_t ceiling)
 {
 	struct mm *mm = tlb->mm;
-	mmap_assert_write_locked(mm);
+	mmap_assert_locked(mm); /* for write, or read after munmap's downgrade: the VMAs are gone */
 	bool any = false;
 	for (uint64_t a = ALIGN_DOWN(start, PT_SPAN); a < end; a += PT_SPAN) {
 		if (!span_free(a, PT_SPAN, floor, ceiling))

@@ -61,6 +61,7 @@ static bool settle(void)
 {
 	for (int round = 0; round < 1000; round++) {
 		bool pending = false;
+		epoch_tick(); /* the timer tick starts what call_epoch asked for */
 		for (unsigned i = 0; i < NCPU; i++) {
 			epoch_host_cpu = i;
 			epoch_idle_exit();
@@ -448,7 +449,9 @@ TEST(busy_cpu_holds_grace_period_up)
 	uint64_t s = epoch_snap(); /* no grace period running: the next one will do */
 	struct epoch_head h;
 	cb_ran = 0;
-	call_epoch(&h, count_cb); /* starts it */
+	call_epoch(&h, count_cb); /* asks for one, lazily: ... */
+	CHECK(!(epoch_gp_seq() & 1));
+	epoch_tick(); /* ... the next timer tick starts it */
 	CHECK(epoch_gp_seq() & 1);
 	epoch_request(s);
 	for (int i = 0; i < 1000; i++) { /* CPU 0 reports again and again: not enough */
