@@ -71,6 +71,16 @@ void percpu_init_this(unsigned id); /* point GS base at cpus[id] */
 void preempt_disable(void);
 void preempt_enable(void);
 
+/* Add n to a counter only this CPU writes: one plain (unlocked) add
+ * instruction, which an interrupt on this CPU cannot split, while other
+ * CPUs only read it.  No bus lock: under QEMU's multi-threaded TCG a
+ * locked instruction is a call into a helper, and the fault path counts
+ * several events. */
+static inline void this_cpu_add(uint64_t *p, uint64_t n)
+{
+	__asm__ volatile("addq %1, %0" : "+m"(*p) : "er"(n));
+}
+
 /* A per-CPU counter: each CPU adds to its own slot (no shared cache line
  * traffic); readers sum all slots (not atomic with respect to updates). */
 struct percpu_counter {
@@ -80,7 +90,7 @@ struct percpu_counter {
 };
 static inline void percpu_counter_add(struct percpu_counter *c, uint64_t n)
 {
-	fetch_add_relaxed(&c->slot[cpu_id()].v, n);
+	this_cpu_add(&c->slot[cpu_id()].v, n);
 }
 static inline uint64_t percpu_counter_sum(const struct percpu_counter *c)
 {

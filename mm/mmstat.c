@@ -46,7 +46,7 @@ static struct {
 	uint64_t v[MMSTAT_NR];
 } __aligned(64) slot[MAX_CPUS];
 
-void mmstat_add(enum mmstat_item item, uint64_t n) { fetch_add_relaxed(&slot[cpu_id()].v[item], n); }
+void mmstat_add(enum mmstat_item item, uint64_t n) { this_cpu_add(&slot[cpu_id()].v[item], n); }
 
 uint64_t mmstat_read(enum mmstat_item item)
 {
