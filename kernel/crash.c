@@ -4,6 +4,8 @@
  * crash_nullptr <- crash_dispatch <- crash <- kmain. */
 #include "kernel/crash.h"
 #include "kernel/assert.h"
+#include "kernel/epoch.h"
+#include "kernel/sched.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/smp.h"
@@ -90,6 +92,15 @@ NOINLINE static void crash_bug(void)
 	BUG_ON(on_purpose);
 }
 
+/* Sleep inside an epoch read section: schedule() must refuse, naming the
+ * function that called it. */
+NOINLINE static void crash_epoch_sleep(void)
+{
+	epoch_enter();
+	schedule(); /* what every sleep comes down to */
+	epoch_exit();
+}
+
 /* The kinds, in one table: dispatch and the "unknown kind" list both come
  * from it. */
 static const struct {
@@ -106,6 +117,7 @@ static const struct {
 	{ "lock-recursion", crash_lock_recursion },
 	{ "unlock-unheld", crash_unlock_unheld },
 	{ "lock-stuck", crash_lock_stuck },
+	{ "epoch-sleep", crash_epoch_sleep },
 };
 
 NOINLINE static void crash_dispatch(const char *kind)

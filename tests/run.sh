@@ -234,6 +234,9 @@ expect_boot lock-recursion 2 128M 35 "crash=lock-recursion" 'spinlock crash_lock
 expect_boot unlock-unheld 2 128M 35 "crash=unlock-unheld" 'spinlock crash_lock: unlock on cpu0 but held by cpu-1' 'crash_unlock_unheld'
 expect_boot lock-stuck 2 128M 35 "crash=lock-stuck spinlock.timeout_ms=300" \
 	'spinlock crash_lock: stuck for 300 ms \(held by cpu1, taken at [0-9a-fx]+; waiter' 'crash_lock_stuck'
+# Sleeping inside an epoch read section is a BUG naming the sleeper.
+expect_boot epoch-sleep 2 128M 35 "crash=epoch-sleep" \
+	'BUG: crash_epoch_sleep\+0x[0-9a-f]+ sleeps inside an epoch read section \(depth 1\)' 'crash_dispatch\+0x'
 # A CPU in the MADT that never answers is reported and skipped; the rest run.
 expect_boot phantom-cpu 2 128M 33 "ktest=smp.call smp.phantom_apic=77" \
 	'smp: cpu2 \(APIC id 77\) did not answer INIT-SIPI-SIPI; skipped' 'smp: 2 of 3 CPUs online' '^ok 2 ' '# ktest: 2 passed, 0 failed'
