@@ -80,8 +80,8 @@ static void gp_start_locked(void)
 	smp_store_release(&gp_seq, gp_seq + 1);
 	smp_mb(); /* gp_seq before the idle flags (pairs with epoch_idle_exit) */
 	for_each_cpu(i, &epoch_online) {
-		if (READ_ONCE(epoch_cpus[i].idle))
-			continue; /* an extended quiescent state: nothing to wait for */
+		if (smp_load_acquire(&epoch_cpus[i].idle))
+			continue; /* an extended quiescent state: nothing to wait for (its reads came before) */
 		cpumask_set(&gp_pending, i);
 		WRITE_ONCE(epoch_cpus[i].need_qs, true);
 	}
@@ -150,12 +150,15 @@ void epoch_idle_enter(void)
 {
 	struct epoch_cpu *ec = epoch_this_cpu();
 	BUG_ON(ec->nesting);
-	/* Under gp_lock: a grace period starting now either sees us idle or
-	 * has set need_qs, which we then report before halting. */
-	unsigned long f = spin_lock_irqsave(&gp_lock);
-	WRITE_ONCE(ec->idle, true);
-	spin_unlock_irqrestore(&gp_lock, f);
-	report_qs(ec, epoch_cpu_idx());
+	/* No lock on the way to every halt (64 idle CPUs waking on each tick
+	 * would queue on gp_lock): idle, smp_mb, then gp_seq.  A grace period
+	 * starting now either sees us idle (gp_start_locked reads the flag
+	 * after its own gp_seq store and smp_mb) or we see it running and
+	 * report under gp_lock, where its need_qs is settled. */
+	smp_store_release(&ec->idle, true); /* our read sections before it (to gp_start_locked's acquire) */
+	smp_mb();
+	if (epoch_gp_seq() & 1)
+		report_qs(ec, epoch_cpu_idx());
 }
 
 void epoch_idle_exit(void)
