@@ -38,7 +38,8 @@ enum mmstat_item {
 	MMSTAT_TLB_FLUSH_FULL,     /* full flushes (CR3 reload) */
 	MMSTAT_PAGE_ZEROED,        /* pages zeroed for user memory and page tables */
 	MMSTAT_PT_PAGE_ALLOC,      /* page-table pages allocated */
-	MMSTAT_PT_PAGE_FREE,       /* page-table pages freed (emptied by munmap, or at exit) */
+	MMSTAT_PT_PAGE_FREE,       /* page-table pages freed (emptied by munmap: counted when unlinked and
+				    * shot down, the frame back a grace period later; or at exit) */
 	MMSTAT_VMA_ALLOC,          /* VMAs created */
 	MMSTAT_VMA_FREE,           /* VMAs freed */
 	MMSTAT_VMA_MERGE,          /* VMAs merged into a neighbour (mmap, mprotect, mremap, brk) */

@@ -65,13 +65,16 @@ static void table_free(void *table, bool last_level)
 static void pgtable_reclaim(struct epoch_head *h)
 {
 	page_free(page_to_virt((struct page *)((char *)h - offsetof(struct page, lru))), 0);
-	mmstat_inc(MMSTAT_PT_PAGE_FREE);
 }
 
 /* The page's lru (free again: its split lock is gone) carries the
  * epoch_head while lockless walkers may still read the table itself. */
 _Static_assert(sizeof(struct epoch_head) <= sizeof(struct list_head), "struct page's lru holds an epoch_head");
-void pgtable_retire(struct page *pg) { call_epoch((struct epoch_head *)&pg->lru, pgtable_reclaim); }
+void pgtable_retire(struct page *pg)
+{
+	mmstat_inc(MMSTAT_PT_PAGE_FREE); /* gone from this mm now; the frame comes back a grace period later */
+	call_epoch((struct epoch_head *)&pg->lru, pgtable_reclaim);
+}
 
 uint64_t *pt_table(struct mm *mm, uint64_t va, bool alloc)
 {
