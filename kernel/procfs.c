@@ -142,7 +142,7 @@ static void show_mmstat(struct text *t)
 
 /* ---- the tree of names ---- */
 
-enum pnode { P_NONE, P_NOTDIR, P_ROOT, P_PID_DIR, P_MAPS, P_MEMINFO, P_MMSTAT };
+enum pnode { P_NONE, P_NOTDIR, P_ROOT, P_PID_DIR, P_MAPS, P_MEMINFO, P_MMSTAT, P_MM_LOCK };
 
 /* Does path s name file (exactly), or something below it ("file/x")? */
 static enum pnode file_node(const char *s, const char *file, enum pnode n)
@@ -164,6 +164,8 @@ static enum pnode lookup(const char *npath, int *pid)
 	enum pnode f = file_node(s, "meminfo", P_MEMINFO);
 	if (f == P_NONE)
 		f = file_node(s, "mmstat", P_MMSTAT);
+	if (f == P_NONE)
+		f = file_node(s, "mm_lock", P_MM_LOCK);
 	if (f != P_NONE)
 		return f;
 	if (!strncmp(s, "self", 4) && (s[4] == '/' || !s[4])) {
@@ -243,6 +245,7 @@ static long pdir_getdents64(struct file *f, char __user *buf, size_t n)
 	} else if (!r) {
 		r = dents_emit(&d, "meminfo", 7, S_IFREG, (uint64_t)P_MEMINFO << 32) ||
 		    dents_emit(&d, "mmstat", 6, S_IFREG, (uint64_t)P_MMSTAT << 32) ||
+		    dents_emit(&d, "mm_lock", 7, S_IFREG, (uint64_t)P_MM_LOCK << 32) ||
 		    dents_emit(&d, "self", 4, S_IFDIR, (uint64_t)P_PID_DIR << 32);
 		int pids[64], n_pids, from = 0;
 		while (!r && (n_pids = process_pids(pids, ARRAY_SIZE(pids), from)) > 0) {
@@ -260,6 +263,31 @@ static long pdir_getdents64(struct file *f, char __user *buf, size_t n)
 	return d.done ? (long)d.done : d.err;
 }
 
+/* /proc/mm_lock: the page-fault lock mode; writing a mode's name switches
+ * to it at once (mm_set_lock_mode), so a benchmark can compare the modes in
+ * one boot.  Reading gives the mode at open. */
+static long mm_lock_write(struct file *f, const char __user *buf, size_t n)
+{
+	char name[16];
+	if (n == 0 || n >= sizeof(name))
+		return -EINVAL;
+	if (copy_from_user(name, buf, n))
+		return -EFAULT;
+	name[n] = 0;
+	if (name[n - 1] == '\n')
+		name[n - 1] = 0;
+	int r = mm_set_lock_mode(name);
+	return r ? r : (long)n;
+}
+
+static const struct file_ops mm_lock_ops = {
+    .read = reg_read,
+    .write = mm_lock_write,
+    .lseek = reg_lseek,
+    .stat = procfs_fstat,
+    .release = procfs_release,
+};
+
 static const struct file_ops dir_ops = {
     .read = pdir_read,
     .getdents64 = pdir_getdents64,
@@ -272,6 +300,8 @@ static int fill(enum pnode n, int pid, struct text *t)
 		show_meminfo(t);
 	} else if (n == P_MMSTAT) {
 		show_mmstat(t);
+	} else if (n == P_MM_LOCK) {
+		text_printf(t, "%s\n", mm_lock_mode_name());
 	} else {
 		struct mm *mm = NULL;
 		unsigned long f = spin_lock_irqsave(&proc_tree_lock);
@@ -301,20 +331,21 @@ int procfs_open(const char *npath, unsigned flags, struct file **out)
 	if (n == P_NONE)
 		return (flags & O_CREAT) ? -EACCES : -ENOENT;
 	bool dir = n == P_ROOT || n == P_PID_DIR;
-	if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC))
+	if (((flags & O_ACCMODE) != O_RDONLY && n != P_MM_LOCK) || ((flags & O_TRUNC) && n != P_MM_LOCK))
 		return dir ? -EISDIR : -EACCES;
 	if ((flags & O_DIRECTORY) && !dir)
 		return -ENOTDIR;
 	struct text t = { 0 };
 	int r = dir ? 0 : fill(n, pid, &t);
-	struct file *f = r ? NULL : file_alloc(dir ? &dir_ops : &text_ops, flags & ~(O_CREAT | O_EXCL | O_CLOEXEC));
+	const struct file_ops *ops = dir ? &dir_ops : n == P_MM_LOCK ? &mm_lock_ops : &text_ops;
+	struct file *f = r ? NULL : file_alloc(ops, flags & ~(O_CREAT | O_EXCL | O_CLOEXEC | O_TRUNC));
 	if (!f) {
 		kfree(t.buf);
 		return r ? r : -ENOMEM;
 	}
 	f->data = (const uint8_t *)t.buf;
 	f->size = t.len;
-	f->mode = dir ? S_IFDIR | 0555 : S_IFREG | 0444;
+	f->mode = dir ? S_IFDIR | 0555 : n == P_MM_LOCK ? S_IFREG | 0644 : S_IFREG | 0444;
 	f->ino = (uint64_t)n << 32 | (uint32_t)pid;
 	strlcpy(f->path, npath, sizeof(f->path));
 	*out = f;

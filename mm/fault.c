@@ -188,7 +188,7 @@ int mm_fault(struct mm *mm, uint64_t addr, unsigned access)
 {
 	mmstat_inc(MMSTAT_FAULT);
 	fetch_add_relaxed(&mm->faults, 1);
-	if (mm_lock_mode == MM_LOCK_GLOBAL) {
+	if (READ_ONCE(mm_lock_mode) == MM_LOCK_GLOBAL) {
 		mmstat_inc(MMSTAT_FAULT_GLOBAL);
 		return fault_locked(mm, addr, access);
 	}

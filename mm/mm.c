@@ -24,6 +24,24 @@ static const struct {
 	[MM_LOCK_VMA] = { "vma", "faults take a per-VMA read lock under an epoch; mmap_lock only to fall back" },
 };
 
+const char *mm_lock_mode_name(void) { return lock_modes[READ_ONCE(mm_lock_mode)].name; }
+
+int mm_set_lock_mode(const char *name)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(lock_modes); i++) {
+		if (!strcmp(name, lock_modes[i].name)) {
+			/* Safe at any moment: writers take mmap_lock AND the VMA
+			 * write locks in every mode, so faults of either kind (each
+			 * reads the mode once) exclude them alike. */
+			WRITE_ONCE(mm_lock_mode, (enum mm_lock_mode)i);
+			printk(KERN_WARNING "mm: mm.lock=%s (%s; switched at run time)\n", lock_modes[i].name,
+			       lock_modes[i].what);
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
 void mm_init(void)
 {
 	const char *mode = cmdline_get("mm.lock");

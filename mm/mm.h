@@ -141,6 +141,10 @@ enum mm_lock_mode {
 };
 extern enum mm_lock_mode mm_lock_mode;
 void mm_init(void); /* boot: parse mm.lock= and say which mode runs */
+const char *mm_lock_mode_name(void);
+/* Switch the mode at run time (/proc/mm_lock): 0, or -EINVAL for no such
+ * mode. */
+int mm_set_lock_mode(const char *name);
 /* mm.debug on the command line: check every invariant of the VMA set when
  * a writer unlocks (vma_check), and that no VMA changed without its write
  * lock, panicking on the first broken one. */

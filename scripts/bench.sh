@@ -3,15 +3,18 @@
 # mm.lock= mode side by side, and on the host, as one table.  Figures, never
 # pass/fail (docs: GUIDE section 6).
 #
-# For each CPU count in BENCH_CPUS (default "1 2") and each lock mode in
-# BENCH_MODES (default "global vma") it boots QEMU once with
-#   init=/bench/pfbench mm.lock=MODE [bench.zero] [BENCH_CMDLINE] -- all BENCH_SECONDS
-# (pfbench runs null, pf 1, pf 2 and mix 1+1, then prints /proc/mmstat when
-# the kernel has it; bench.zero makes the kernel time its page zeroing
-# before init starts), parses the serial logs and prints one table with a
-# column per boot, MODE/CPUS.  All boots use the same kernel and initramfs:
-# one build, one ISO per mode that differs only in its command line.  Then it
-# runs `make bench-vma-tree` when the Makefile has that target, and the same
+# For each CPU count in BENCH_CPUS (default "1 2") it boots QEMU ONCE with
+#   init=/bench/pfbench mm.lock=FIRST bench.zero [BENCH_CMDLINE] -- modes=A,B all BENCH_SECONDS
+# and pfbench runs its cases (null, pf 1, pf 2, mix 1+1) in each lock mode
+# of BENCH_MODES (default "global vma") in turn, switching through
+# /proc/mm_lock: the modes are compared in the same boot, because on QEMU
+# TCG two boots of the same kernel differ by up to 40% (where the guest's
+# memory lands in the host, ...), far more than the modes do.  The serial
+# log is split at pfbench's "pfbench mode=NAME" lines into one log per mode
+# (build/bench/MODE-cpusN.serial.log), parsed into one table with a column
+# per MODE/CPUS.  BENCH_SAME_BOOT=0 boots once per mode instead (mm.lock=
+# on the command line; for a kernel without /proc/mm_lock).  Then it runs
+# `make bench-vma-tree` when the Makefile has that target, and the same
 # pfbench binary on the host Linux, as a reference.
 #
 # The mode a column shows is the one its boot really ran, read from the
@@ -58,13 +61,20 @@ declare -A OTHER ASKED
 # which no lock mode touches, so only the first mode's boots run it (once
 # per CPU count, up to 3 s saved on every other boot); its share row uses
 # that CPU count's figure for every mode.
+SAME=${BENCH_SAME_BOOT:-1}
+BOOTS=$MODES
+[ "$SAME" = 1 ] && BOOTS=all
 iso_of() { echo "$OUT/pfbench-$1.iso"; }
 cmdline_of() {
+	if [ "$1" = all ]; then
+		echo "init=/bench/pfbench mm.lock=$ZERO_MODE bench.zero${EXTRA:+ $EXTRA} -- modes=${MODES// /,} all $SECS"
+		return
+	fi
 	local zero=""
 	[ "$1" = "$ZERO_MODE" ] && zero=" bench.zero"
 	echo "init=/bench/pfbench mm.lock=$1$zero${EXTRA:+ $EXTRA} -- all $SECS"
 }
-for m in $MODES; do
+for m in $BOOTS; do
 	if ! $MAKE -s --no-print-directory iso ISO="$(iso_of "$m")" CMDLINE="$(cmdline_of "$m")" >"$OUT/build.log" 2>&1; then
 		cat "$OUT/build.log"
 		exit 1
@@ -94,15 +104,17 @@ ran_mode() {
 COLS=""
 for n in $CPUS_LIST; do
 	for m in $MODES; do
+		COLS="${COLS:+$COLS }$m/$n"
+		ASKED[$m/$n]=$m
+	done
+	for m in $BOOTS; do
 		col="$m/$n"
-		COLS="${COLS:+$COLS }$col"
-		ASKED[$col]=$m
 		log="$OUT/$m-cpus$n.serial.log"
 		rm -f "$log"
 		echo "bench: booting CPUS=$n ($(cmdline_of "$m"))" >&2
 		children
 		b0=$(busy) c0=$CH w0=$(date +%s.%N)
-		timeout --foreground -k 5 $((4 * SECS + 90)) env ISO="$(iso_of "$m")" CPUS="$n" MEM="$MEM" UEFI=0 \
+		timeout --foreground -k 5 $((4 * SECS * $(wc -w <<<"$MODES") + 90)) env ISO="$(iso_of "$m")" CPUS="$n" MEM="$MEM" UEFI=0 \
 			QEMU_CPU=max SERIAL="file:$log" bash scripts/qemu-run.sh </dev/null >"$OUT/$m-cpus$n.qemu.log" 2>&1
 		st=$?
 		# Other work on the host during the boot, in host CPUs kept busy on average.
@@ -115,8 +127,21 @@ for n in $CPUS_LIST; do
 			echo "bench: $col: the run did not finish (QEMU status $st); last lines of $log:" >&2
 			tail -15 "$log" | sed 's/^/    # /' >&2
 		fi
-		r=$(ran_mode "$log")
-		[ "$r" = "$m" ] || echo "bench: WARNING: $col: asked for mm.lock=$m, the kernel ran mm.lock=${r:-?}" >&2
+		if [ "$m" = all ]; then
+			# One log per mode: the boot's kernel lines (and the zeroing
+			# figure) in each, then that mode's part (from its "pfbench
+			# mode=" line; the kernel's switch notice follows it).
+			for mm in $MODES; do
+				awk -v m="$mm" '/^pfbench mode=/ { part = ($0 == "pfbench mode=" m) ? 2 : 1; next }
+					part != 1 { print }' "$log" >"$OUT/$mm-cpus$n.serial.log"
+				OTHER[$mm/$n]=${OTHER[$col]}
+			done
+			grep -q '^pfbench: cannot switch' "$log" && grep '^pfbench: cannot switch' "$log" | sed 's/^/bench: /' >&2
+		fi
+	done
+	for m in $MODES; do
+		r=$(ran_mode "$OUT/$m-cpus$n.serial.log")
+		[ "$r" = "$m" ] || echo "bench: WARNING: $m/$n: asked for mm.lock=$m, the kernel ran mm.lock=${r:-?}" >&2
 	done
 done
 
@@ -249,7 +274,11 @@ if any waitpf2 && [ -n "$absent" ]; then
 	echo "   $absent)"
 fi
 echo "  the issue's floor for mm.lock=vma: mix 1+1 faults/s >= 90% of pf 1 thread's"
-echo "  page zeroing runs in the $ZERO_MODE boots only (no lock mode touches it); its share row uses that figure"
+if [ "$SAME" = 1 ]; then
+	echo "  the modes of a CPU count ran in one boot, one after the other (pfbench modes=, /proc/mm_lock)"
+else
+	echo "  page zeroing runs in the $ZERO_MODE boots only (no lock mode touches it); its share row uses that figure"
+fi
 [ -n "$mismatch" ] && echo "  * a boot of this CPU count did not run the mode asked for: this ratio is not what it says"
 echo "  ${SECS} s per case; logs in $OUT/; absolute figures are QEMU TCG emulation speed - compare ratios"
 # Each emulated CPU is a host thread.  When other work holds a host CPU, the

@@ -15,6 +15,9 @@
  *        "null syscalls/s=N".
  *   pfbench all [SECONDS [PAGES]]        null; pf 1; pf 2; mix 1 - one boot
  *        runs the whole set (SECONDS default 3).
+ *   pfbench modes=global,vma all ...     on faultline: the whole set in each
+ *        lock mode in turn, switching through /proc/mm_lock, each part
+ *        after a "pfbench mode=NAME" line - the modes compared in one boot.
  *
  * Threads start together on a barrier; each measures its own interval from
  * the barrier to the moment it sees the stop flag, so setup (thread
@@ -30,6 +33,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -279,15 +283,44 @@ static long arg_long(const char *s, const char *what, long lo, long hi)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: pfbench pf|mix THREADS SECONDS [PAGES]\n"
+	fprintf(stderr, "usage: pfbench [modes=A,B,...] pf|mix THREADS SECONDS [PAGES]\n"
 			"       pfbench null SECONDS\n"
-			"       pfbench all [SECONDS [PAGES]]\n");
+			"       pfbench [modes=A,B,...] all [SECONDS [PAGES]]\n");
 	exit(2);
+}
+
+/* modes=: faultline's lock modes to run `all` in, one after the other in
+ * one boot (NULL: just the mode the kernel runs). */
+static const char *lock_modes;
+
+/* Print the "pfbench mode=NAME" line, then switch (the kernel's notice of
+ * the switch follows it in the log): 0, or -1 when the kernel cannot. */
+static int switch_lock_mode(const char *m)
+{
+	char name[32];
+	size_t n = strcspn(m, ",");
+	snprintf(name, sizeof(name), "%.*s", (int)(n < sizeof(name) ? n : sizeof(name) - 1), m);
+	printf("pfbench mode=%s\n", name);
+	fflush(stdout);
+	int fd = open("/proc/mm_lock", O_WRONLY);
+	if (fd < 0 || write(fd, name, strlen(name)) != (ssize_t)strlen(name)) {
+		fprintf(stderr, "pfbench: cannot switch to mm.lock=%s: %s\n", name, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc > 1 && !strncmp(argv[1], "modes=", 6)) {
+		lock_modes = argv[1] + 6;
+		argv++;
+		argc--;
+	}
 	if (argc < 2)
 		usage();
 	const char *mode = argv[1];
@@ -309,16 +342,27 @@ int main(int argc, char **argv)
 			usage();
 		int secs = argc > 2 ? arg_long(argv[2], "SECONDS", 1, 3600) : 3;
 		long pages = argc > 3 ? arg_long(argv[3], "PAGES", 1, 1L << 20) : 512;
-		run_null(secs);
-		mmstat_begin();
-		run_faults("pf", 1, secs, pages, 0);
-		mmstat_end("pf1");
-		mmstat_begin();
-		run_faults("pf", 2, secs, pages, 0);
-		mmstat_end("pf2");
-		mmstat_begin();
-		run_faults("mix", 1, secs, pages, 1);
-		mmstat_end("mix1");
+		/* modes=A,B,...: each lock mode in turn, in this one boot (a
+		 * "pfbench mode=A" line before its cases), through /proc/mm_lock */
+		const char *m = lock_modes;
+		do {
+			const char *next = m && strchr(m, ',') ? strchr(m, ',') + 1 : NULL;
+			if (m && switch_lock_mode(m)) {
+				m = next;
+				continue;
+			}
+			m = next;
+			run_null(secs);
+			mmstat_begin();
+			run_faults("pf", 1, secs, pages, 0);
+			mmstat_end("pf1");
+			mmstat_begin();
+			run_faults("pf", 2, secs, pages, 0);
+			mmstat_end("pf2");
+			mmstat_begin();
+			run_faults("mix", 1, secs, pages, 1);
+			mmstat_end("mix1");
+		} while (m);
 		mmstat_dump();
 		printf("pfbench done\n");
 	} else {
