@@ -107,10 +107,12 @@ tail_log() {
 # say `quiet loglevel=6` (warnings and notices; nothing else the kernel
 # prints is a notice).
 LOCK_MODES="global vma"
-# announced_lock_mode: the mode(s) this boot's log says ran (mm_init's
-# notice, not its warning about a mode it does not have), space-separated.
+# announced_lock_mode: the mode(s) this boot's log says it booted in
+# (mm_init's notice; not its warning about a mode it does not have, nor a
+# switch through /proc/mm_lock that a test made), space-separated.
 announced_lock_mode() {
-	sed -n -e '/^mm: mm\.lock=[^ ]* is not a lock mode/d' -e 's/^mm: mm\.lock=\([^ ]*\).*/\1/p' "$log.plain" |
+	sed -n -e '/^mm: mm\.lock=[^ ]* is not a lock mode/d' -e '/switched at run time/d' \
+		-e 's/^mm: mm\.lock=\([^ ]*\).*/\1/p' "$log.plain" |
 		tr '\n' ' ' | sed 's/ $//'
 }
 # check_lock_mode NAME MODE: the test "NAME: kernel ran mm.lock=MODE".

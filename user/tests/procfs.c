@@ -211,12 +211,44 @@ static void check_dirs(void)
 	}
 }
 
+/* Write s to /proc/mm_lock: 0 or the errno. */
+static int set_mm_lock(const char *s)
+{
+	int fd = open("/proc/mm_lock", O_WRONLY);
+	if (fd < 0)
+		return errno;
+	int r = write(fd, s, strlen(s)) == (ssize_t)strlen(s) ? 0 : errno;
+	close(fd);
+	return r;
+}
+
+/* /proc/mm_lock names the lock mode, and writing another switches faults
+ * to it at once; a name that is no mode is EINVAL. */
+static void check_mm_lock(void)
+{
+	if (!on_faultline) {
+		check_skip("/proc/mm_lock switches the lock mode", "no /proc/mm_lock (Linux)");
+		return;
+	}
+	char buf[32];
+	long n = read_file("/proc/mm_lock", buf, sizeof(buf));
+	const char *mode = mm_lock_mode();
+	check(n > 0 && !strncmp(buf, mode, strlen(mode)) && buf[strlen(mode)] == '\n', "/proc/mm_lock names the mode",
+	      "'%.*s', faults say %s", n > 0 ? (int)n : 0, buf, mode);
+	const char *other = strcmp(mode, "vma") ? "vma" : "global";
+	check(set_mm_lock(other) == 0, "write the other mode to /proc/mm_lock", "%s", strerror(errno));
+	check(!strcmp(mm_lock_mode(), other), "faults now take the other mode's path", "%s", mm_lock_mode());
+	check_eq(set_mm_lock("bogus\n"), EINVAL, "an unknown mode is EINVAL");
+	check(set_mm_lock(mode) == 0 && !strcmp(mm_lock_mode(), mode), "and back", "%s", mm_lock_mode());
+}
+
 int main(void)
 {
 	on_faultline = access("/proc/mmstat", R_OK) == 0;
 	check_maps();
 	check_meminfo();
 	check_mmstat();
+	check_mm_lock();
 	check_dirs();
 	return check_done();
 }
