@@ -63,11 +63,17 @@ static uint64_t gp_started_ns, gp_completed, gp_longest_ns; /* under gp_lock */
 
 uint64_t epoch_gp_seq(void) { return smp_load_acquire(&gp_seq); }
 
-uint64_t epoch_snap(void)
+/* gp_seq, read after the caller's unlink (see the top). */
+static uint64_t gp_seq_after_unlink(void)
 {
-	smp_mb(); /* the caller's unlink before reading gp_seq (see the top) */
-	return (epoch_gp_seq() + 3) & ~1ull;
+	smp_mb();
+	return epoch_gp_seq();
 }
+
+/* The value gp_seq must reach for a grace period that starts after now. */
+static uint64_t snap_of(uint64_t seq) { return (seq + 3) & ~1ull; }
+
+uint64_t epoch_snap(void) { return snap_of(gp_seq_after_unlink()); }
 
 /* ---- grace periods (under gp_lock) ---- */
 
@@ -224,8 +230,7 @@ static void advance(struct epoch_cpu *ec, uint64_t seq)
  * Returns the snapshot. */
 static uint64_t enqueue_locked(struct epoch_cpu *ec, struct epoch_head *h)
 {
-	smp_mb(); /* the caller's unlink before reading gp_seq (see the top) */
-	uint64_t seq = epoch_gp_seq(), snap = (seq + 3) & ~1ull;
+	uint64_t seq = gp_seq_after_unlink(), snap = snap_of(seq);
 	advance(ec, seq);
 	struct epoch_batch *b = &ec->wait[0];
 	if (b->head && b->seq != snap)

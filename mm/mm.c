@@ -26,36 +26,37 @@ static const struct {
 
 const char *mm_lock_mode_name(void) { return lock_modes[READ_ONCE(mm_lock_mode)].name; }
 
+/* The mode called name, or -1. */
+static int lock_mode_of(const char *name)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(lock_modes); i++)
+		if (!strcmp(name, lock_modes[i].name))
+			return (int)i;
+	return -1;
+}
+
 int mm_set_lock_mode(const char *name)
 {
-	for (unsigned i = 0; i < ARRAY_SIZE(lock_modes); i++) {
-		if (!strcmp(name, lock_modes[i].name)) {
-			/* Safe at any moment: writers take mmap_lock AND the VMA
-			 * write locks in every mode, so faults of either kind (each
-			 * reads the mode once) exclude them alike. */
-			WRITE_ONCE(mm_lock_mode, (enum mm_lock_mode)i);
-			printk(KERN_WARNING "mm: mm.lock=%s (%s; switched at run time)\n", lock_modes[i].name,
-			       lock_modes[i].what);
-			return 0;
-		}
-	}
-	return -EINVAL;
+	int i = lock_mode_of(name);
+	if (i < 0)
+		return -EINVAL;
+	/* Safe at any moment: writers take mmap_lock AND the VMA write locks
+	 * in every mode, so faults of either kind (each reads the mode once)
+	 * exclude them alike. */
+	WRITE_ONCE(mm_lock_mode, (enum mm_lock_mode)i);
+	printk(KERN_WARNING "mm: mm.lock=%s (%s; switched at run time)\n", lock_modes[i].name, lock_modes[i].what);
+	return 0;
 }
 
 void mm_init(void)
 {
 	const char *mode = cmdline_get("mm.lock");
-	mm_lock_mode = MM_LOCK_VMA;
-	if (mode) {
-		unsigned i = 0;
-		while (i < ARRAY_SIZE(lock_modes) && strcmp(mode, lock_modes[i].name))
-			i++;
-		if (i < ARRAY_SIZE(lock_modes))
-			mm_lock_mode = (enum mm_lock_mode)i;
-		else
-			printk(KERN_WARNING "mm: mm.lock=%s is not a lock mode this kernel has; using %s\n", mode,
-			       lock_modes[mm_lock_mode].name);
-	}
+	int i = mode ? lock_mode_of(mode) : -1;
+	if (i >= 0)
+		mm_lock_mode = (enum mm_lock_mode)i;
+	else if (mode)
+		printk(KERN_WARNING "mm: mm.lock=%s is not a lock mode this kernel has; using %s\n", mode,
+		       lock_modes[mm_lock_mode].name);
 	/* KERN_WARNING: it must reach the log under `quiet` too (tests check it) */
 	printk(KERN_WARNING "mm: mm.lock=%s (%s)\n", lock_modes[mm_lock_mode].name, lock_modes[mm_lock_mode].what);
 	vma_pools_init();

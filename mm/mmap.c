@@ -26,6 +26,9 @@ static bool range_free(struct mm *mm, uint64_t start, uint64_t end)
 	return !v || v->start >= end;
 }
 
+/* Top-down searches for free space start below here. */
+static uint64_t mmap_top(const struct mm *mm) { return mm->mmap_base ? mm->mmap_base : USER_TOP; }
+
 long get_unmapped_area(struct mm *mm, uint64_t addr, uint64_t len, unsigned flags)
 {
 	if (len > USER_TOP - MMAP_MIN_ADDR)
@@ -44,7 +47,7 @@ long get_unmapped_area(struct mm *mm, uint64_t addr, uint64_t len, unsigned flag
 		if (addr <= USER_TOP - len && range_free(mm, addr, addr + len))
 			return (long)addr;
 	}
-	uint64_t a = vma_find_gap(mm, len, MMAP_MIN_ADDR, mm->mmap_base ? mm->mmap_base : USER_TOP);
+	uint64_t a = vma_find_gap(mm, len, MMAP_MIN_ADDR, mmap_top(mm));
 	return a ? (long)a : -ENOMEM;
 }
 
@@ -62,7 +65,7 @@ static uint64_t thp_aligned_area(struct mm *mm, uint64_t len)
 {
 	if (len & (PMD_SIZE - 1) || len > USER_TOP - MMAP_MIN_ADDR - PMD_SIZE)
 		return 0;
-	uint64_t a = vma_find_gap(mm, len + PMD_SIZE, MMAP_MIN_ADDR, mm->mmap_base ? mm->mmap_base : USER_TOP);
+	uint64_t a = vma_find_gap(mm, len + PMD_SIZE, MMAP_MIN_ADDR, mmap_top(mm));
 	if (!a)
 		return 0;
 	uint64_t up = (0 - a) & (PMD_SIZE - 1);
