@@ -24,7 +24,6 @@
 #define ARGS_ORDER 5                       /* 128 KiB for argument and environment strings */
 #define ARGS_MAX (PAGE_SIZE << ARGS_ORDER)
 #define MAX_ARGS 4096                      /* argv + envp entries */
-#define STACK_SIZE (8ul << 20)             /* RLIMIT_STACK */
 #define STACK_EXPAND (128ul << 10)         /* the stack below the arguments at exec (Linux's stack_expand) */
 #define PIE_BASE 0x555555554000ul          /* where Linux puts a PIE without ASLR */
 #define MMAP_BASE (USER_TOP - (128ul << 20)) /* mmap top-down from here, as Linux (8 MiB stack, 128 MiB gap) */
@@ -120,7 +119,7 @@ static long build_stack(struct mm *mm, uint64_t stack_top, struct exec_args *a, 
 #undef AUX
 	size_t nvec = 1 + (size_t)a->argc + 1 + (size_t)a->envc + 1 + (size_t)(ax - auxv);
 	uint64_t sp = ALIGN_DOWN(rand_addr - nvec * 8, 16);
-	if (stack_top - sp > STACK_SIZE / 4)
+	if (stack_top - sp > STACK_RLIMIT / 4)
 		return -E2BIG;
 
 	size_t vbytes = nvec * 8;
@@ -200,7 +199,7 @@ static int exec_build(const char *path, struct exec_args *a, struct mm **mmp, ui
 		mm->stack_top = USER_TOP;
 		/* One page, growing down as the arguments are written (faults
 		 * below it grow it), then STACK_EXPAND more: Linux's
-		 * setup_arg_pages.  It grows on later faults up to STACK_SIZE. */
+		 * setup_arg_pages.  It grows on later faults up to STACK_RLIMIT. */
 		long m = vm_mmap(mm, USER_TOP - PAGE_SIZE, PAGE_SIZE, (unsigned)img.stack_prot,
 				 MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_GROWSDOWN, NULL);
 		r = m < 0 ? (int)m : 0;

@@ -20,6 +20,7 @@
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/power.h"
 #include "arch/x86_64/rtc.h"
+#include "mm/mm.h"
 #include "kernel/errno.h"
 #include "kernel/file.h"
 #include "kernel/printk.h"
@@ -249,7 +250,7 @@ static const struct rlimit64 rlimits[RLIM_NLIMITS] = {
     [0] = {RLIM_INFINITY, RLIM_INFINITY},  /* CPU */
     [1] = {RLIM_INFINITY, RLIM_INFINITY},  /* FSIZE */
     [2] = {RLIM_INFINITY, RLIM_INFINITY},  /* DATA */
-    [3] = {8ull << 20, RLIM_INFINITY},	   /* STACK */
+    [3] = {STACK_RLIMIT, RLIM_INFINITY},   /* STACK (what stacks grow to: mm/fault.c) */
     [4] = {0, RLIM_INFINITY},		   /* CORE */
     [5] = {RLIM_INFINITY, RLIM_INFINITY},  /* RSS */
     [6] = {RLIM_INFINITY, RLIM_INFINITY},  /* NPROC */

@@ -7,7 +7,7 @@
  *    changed meanwhile - the fault falls back to step 1, which decides
  *    (SIGSEGV, a growing stack).
  * 1. mmap_lock for read (mm.lock=global: always); find the VMA, or grow a
- *    stack down to the address (expand_stack, under mmap_lock for WRITE:
+ *    stack down to the address (vm_expand_stack, under mmap_lock for WRITE:
  *    never change the tree under a read lock - StackRot, CVE-2023-3269);
  *    check the access against its prot
  *    (-EFAULT: no VMA, SEGV_MAPERR; -EACCES: not allowed, SEGV_ACCERR).
@@ -120,9 +120,8 @@ static int fault_in_page(struct mm *mm, const struct vma *v, uint64_t va)
 	return r;
 }
 
-/* Linux's stack_guard_gap (256 pages) and the stack's RLIMIT_STACK. */
+/* Linux's stack_guard_gap (256 pages). */
 #define STACK_GUARD_GAP (256 * PAGE_SIZE)
-#define STACK_LIMIT (8ul << 20)
 
 /* May the grows-down VMA v be extended down to cover addr? */
 static bool stack_can_grow(struct mm *mm, const struct vma *v, uint64_t addr)
@@ -130,7 +129,7 @@ static bool stack_can_grow(struct mm *mm, const struct vma *v, uint64_t addr)
 	if (!v || !(v->flags & VM_GROWSDOWN) || addr >= v->start)
 		return false;
 	uint64_t start = ALIGN_DOWN(addr, PAGE_SIZE);
-	if (start < MMAP_MIN_ADDR || v->end - start > STACK_LIMIT)
+	if (start < MMAP_MIN_ADDR || v->end - start > STACK_RLIMIT)
 		return false;
 	struct vma *prev = vma_find_prev(mm, v->start);
 	/* Linux's expand_downwards: a gap below, unless the neighbour is

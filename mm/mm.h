@@ -187,6 +187,8 @@ long vm_mremap(struct mm *mm, uint64_t addr, uint64_t old_len, uint64_t new_len,
 /* exec: the stack VMA and brk base. */
 void vm_set_brk_base(struct mm *mm, uint64_t base);
 void vm_mark_stack(struct mm *mm, uint64_t addr); /* the VMA at addr is the initial stack */
+/* RLIMIT_STACK, fixed (getrlimit reports it): how far a stack may grow. */
+#define STACK_RLIMIT (8ul << 20)
 /* Grow the grows-down VMA above addr down to cover it (Linux's stack
  * guard gap and RLIMIT_STACK apply), taking mmap_lock for write: 0, or
  * -ENOMEM when it may not grow that far. */
