@@ -178,13 +178,17 @@ static int try_lockless(struct mm *mm, struct maps_snapshot *s)
 	int r = walk(mm, s, writer);
 	const struct vt_node *root_after = smp_load_acquire(&mm->vmas.root);
 	epoch_exit();
-	smp_rmb(); /* the copies above before the seq below */
+	/* A MAP_FIXED/MREMAP_FIXED replacement under way: its gap is no state
+	 * the address space is in before or after.  The flag was set before
+	 * the removal we might have seen was published (root_after's acquire
+	 * orders this load after it).  It is read BEFORE the seq: the writer
+	 * clears it only after moving the seq, so flag clear + seq unchanged
+	 * means it was not cleared during our walk. */
+	bool replacing = READ_ONCE(mm->vma_replacing);
+	smp_rmb(); /* the copies and the flag above before the seq below */
 	if (!r && (READ_ONCE(mm->mm_lock_seq) != seq || (writer && root != root_after)))
 		r = -EAGAIN;
-	/* a MAP_FIXED/MREMAP_FIXED replacement under way: its gap is no state
-	 * the address space is in before or after (the flag was set before
-	 * the removal we might have seen was published: root_after's acquire) */
-	if (!r && writer && READ_ONCE(mm->vma_replacing))
+	if (!r && writer && replacing)
 		r = -EAGAIN;
 	if (!r)
 		s->how = writer ? MAPS_HOW_WRITER : MAPS_HOW_SEQ;

@@ -49,8 +49,13 @@ static inline void mmap_write_section_end(struct mm *mm)
 		vma_check(mm);
 		vma_debug_verify(mm);
 	}
-	WRITE_ONCE(mm->vma_replacing, false);
 	smp_store_release(&mm->mm_lock_seq, mm->mm_lock_seq + 1);
+	/* After the seq (release orders the two): a lockless reader that reads
+	 * the flag clear and then the seq unchanged knows no replacement was
+	 * under way in the section it read (maps_read.c, try_lockless).
+	 * Cleared before the seq, a reader could read the old seq, then the
+	 * cleared flag, and accept a snapshot taken in the replacement's gap. */
+	smp_store_release(&mm->vma_replacing, false);
 }
 
 static inline void mmap_write_unlock(struct mm *mm)
