@@ -11,10 +11,21 @@
  *        mapper thread looping mmap/touch/munmap of one page (each loop one
  *        mapper op, taking mmap_lock for write twice).  Prints
  *        "mix threads=T faults/s=N mapper_ops/s=M min=A max=B".
+ *   pfbench churn THREADS SECONDS       each thread loops over its own small
+ *        region: mmap 16 pages, touch them, mprotect half read-only and back
+ *        (a split and a merge), mremap to 32 pages (may move), touch the new
+ *        half, madvise(MADV_DONTNEED) all, touch 8 pages, munmap - six
+ *        address-space changes a loop, each an "op".  Every thread takes
+ *        mmap_lock for write all the time, so this measures how the kernel's
+ *        locks and TLB shootdowns behave when CPUs contend (and, with more
+ *        vCPUs than host cores, when a lock holder's vCPU is not running).
+ *        Prints "churn threads=T ops/s=N faults/s=F min=A max=B" (A, B: the
+ *        slowest and fastest thread's ops/s).
  *   pfbench null SECONDS                 getppid() in a tight loop.  Prints
  *        "null syscalls/s=N".
- *   pfbench all [SECONDS [PAGES]]        null; pf 1; pf 2; mix 1 - one boot
- *        runs the whole set (SECONDS default 3).
+ *   pfbench all [SECONDS [PAGES]]        null; pf 1; pf 2; mix 1; churn with
+ *        one thread per online CPU - one boot runs the whole set (SECONDS
+ *        default 3).
  *   pfbench modes=global,vma all ...     on faultline: the whole set in each
  *        lock mode in turn, switching through /proc/mm_lock, each part
  *        after a "pfbench mode=NAME" line - the modes compared in one boot.
@@ -65,7 +76,8 @@ static void die(const char *what)
 struct worker {
 	pthread_t tid;
 	long pages;      /* region size (fault threads) */
-	uint64_t count;  /* faults (fault threads) or mapper ops (mapper) */
+	uint64_t count;  /* faults (fault threads), mapper ops (mapper), ops (churn) */
+	uint64_t aux;    /* churn: pages touched (faults) */
 	uint64_t t0, t1; /* this thread's measured interval */
 };
 
@@ -110,6 +122,42 @@ static void *mapper_thread(void *arg)
 		if (munmap((void *)p, PAGE))
 			die("munmap");
 		w->count++;
+	}
+	w->t1 = now_ns();
+	return NULL;
+}
+
+/* The churn loop (see the top): count = ops, aux = faults (pages touched). */
+#define CHURN_PAGES 16
+static void churn_touch(volatile char *p, long from, long to)
+{
+	for (long i = from; i < to; i++)
+		p[i * PAGE] = (char)i;
+}
+
+static void *churn_thread(void *arg)
+{
+	struct worker *w = arg;
+	const size_t len = CHURN_PAGES * PAGE;
+	start_together(w);
+	while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
+		char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			die("churn: mmap");
+		churn_touch(p, 0, CHURN_PAGES);
+		if (mprotect(p, len / 2, PROT_READ) || mprotect(p, len / 2, PROT_READ | PROT_WRITE))
+			die("churn: mprotect");
+		char *q = mremap(p, len, 2 * len, MREMAP_MAYMOVE);
+		if (q == MAP_FAILED)
+			die("churn: mremap");
+		churn_touch(q, CHURN_PAGES, 2 * CHURN_PAGES);
+		if (madvise(q, 2 * len, MADV_DONTNEED))
+			die("churn: madvise");
+		churn_touch(q, 0, CHURN_PAGES / 2);
+		if (munmap(q, 2 * len))
+			die("churn: munmap");
+		w->count += 6;
+		w->aux += 2 * CHURN_PAGES + CHURN_PAGES / 2;
 	}
 	w->t1 = now_ns();
 	return NULL;
@@ -258,6 +306,40 @@ static void run_faults(const char *mode, int threads, int secs, long pages, int 
 	fflush(stdout);
 }
 
+/* T churn threads for secs seconds. */
+static void run_churn(int threads, int secs)
+{
+	static struct worker w[MAX_THREADS];
+	memset(w, 0, sizeof(w));
+	atomic_store(&stop, 0);
+	if (pthread_barrier_init(&start_barrier, NULL, threads + 1))
+		die("pthread_barrier_init");
+	for (int i = 0; i < threads; i++)
+		if ((errno = pthread_create(&w[i].tid, NULL, churn_thread, &w[i])))
+			die("pthread_create");
+	pthread_barrier_wait(&start_barrier);
+	struct timespec d = {.tv_sec = secs};
+	while (nanosleep(&d, &d) && errno == EINTR)
+		;
+	atomic_store(&stop, 1);
+	uint64_t ops = 0, faults = 0, t0 = UINT64_MAX, t1 = 0;
+	double lo = 0, hi = 0;
+	for (int i = 0; i < threads; i++) {
+		pthread_join(w[i].tid, NULL);
+		t0 = w[i].t0 < t0 ? w[i].t0 : t0;
+		t1 = w[i].t1 > t1 ? w[i].t1 : t1;
+		ops += w[i].count;
+		faults += w[i].aux;
+		double r = rate(w[i].count, w[i].t1 - w[i].t0);
+		lo = i == 0 || r < lo ? r : lo;
+		hi = i == 0 || r > hi ? r : hi;
+	}
+	pthread_barrier_destroy(&start_barrier);
+	printf("churn threads=%d ops/s=%.0f faults/s=%.0f min=%.0f max=%.0f\n", threads, rate(ops, t1 - t0),
+	       rate(faults, t1 - t0), lo, hi);
+	fflush(stdout);
+}
+
 static void run_null(int secs)
 {
 	uint64_t n = 0, t0 = now_ns(), end = t0 + (uint64_t)secs * 1000000000u, t;
@@ -284,6 +366,7 @@ static long arg_long(const char *s, const char *what, long lo, long hi)
 static void usage(void)
 {
 	fprintf(stderr, "usage: pfbench [modes=A,B,...] pf|mix THREADS SECONDS [PAGES]\n"
+			"       pfbench churn THREADS SECONDS\n"
 			"       pfbench null SECONDS\n"
 			"       pfbench [modes=A,B,...] all [SECONDS [PAGES]]\n");
 	exit(2);
@@ -313,6 +396,13 @@ static int switch_lock_mode(const char *m)
 	return 0;
 }
 
+/* One churn thread per online CPU (at least 2, so there is contention). */
+static int churn_threads(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 2 ? 2 : n > MAX_THREADS ? MAX_THREADS : (int)n;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -333,6 +423,14 @@ int main(int argc, char **argv)
 		mmstat_begin();
 		run_faults(mode, threads, secs, pages, mode[0] == 'm');
 		mmstat_end(mode);
+	} else if (!strcmp(mode, "churn")) {
+		if (argc != 4)
+			usage();
+		int threads = arg_long(argv[2], "THREADS", 1, MAX_THREADS);
+		int secs = arg_long(argv[3], "SECONDS", 1, 3600);
+		mmstat_begin();
+		run_churn(threads, secs);
+		mmstat_end("churn");
 	} else if (!strcmp(mode, "null")) {
 		if (argc != 3)
 			usage();
@@ -362,6 +460,9 @@ int main(int argc, char **argv)
 			mmstat_begin();
 			run_faults("mix", 1, secs, pages, 1);
 			mmstat_end("mix1");
+			mmstat_begin();
+			run_churn(churn_threads(), secs);
+			mmstat_end("churn");
 		} while (m);
 		mmstat_dump();
 		printf("pfbench done\n");
