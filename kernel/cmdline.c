@@ -47,6 +47,8 @@ static const char *const builtin_keys[] = {
 	"nox2apic",            /* stay in xAPIC mode */
 	"apic.calibrate",      /* apic.calibrate=pit: skip the ACPI PM timer */
 	"spinlock.timeout_ms", /* report a lock waited for this long as stuck */
+	"spinlock",            /* spinlock=ticket|tas: force the spinlock kind (default: by CPU) */
+	"lockstat.",           /* lockstat.print: the lock wait table when init exits */
 	"smp.phantom_apic",    /* test knob: a CPU in the list that never answers */
 	"bench.",              /* boot-time benchmarks: bench.zero (mm/zero_bench.c) */
 };

@@ -28,6 +28,7 @@
 #include "kernel/syscall.h"
 #include "kernel/crash.h"
 #include "kernel/ktest.h"
+#include "kernel/lockstat.h"
 #include "kernel/panic.h"
 #include "kernel/percpu.h"
 #include "kernel/printk.h"
@@ -124,6 +125,7 @@ void init_finish(void)
 		printk(KERN_WARNING "faultline: init killed by signal %d\n", st & 0x7f);
 	else
 		printk(KERN_WARNING "faultline: init exited with status %d\n", (st >> 8) & 0xff);
+	lockstat_print();
 	printk(KERN_WARNING "faultline: frames free before init %llu, after %llu%s\n",
 	       (unsigned long long)frames_before_init, (unsigned long long)after,
 	       after == frames_before_init ? "" : " (LEAK)");
@@ -150,6 +152,7 @@ __noreturn void kmain(uint32_t magic, uint32_t info)
 		console_loglevel = (int)cmdline_get_int("loglevel", console_loglevel);
 	pr_info("faultline: booting on %s, command line: %s\n", boot_info.loader[0] ? boot_info.loader : "?",
 		boot_info.cmdline);
+	spinlock_choose(); /* before any other CPU runs */
 	idt_init();
 	idt_load();
 

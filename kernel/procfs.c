@@ -6,6 +6,9 @@
  *   /proc/N/maps          the VMAs of process N (Linux's show_map_vma format)
  *   /proc/meminfo         MemTotal, MemFree, MemAvailable (Linux's format)
  *   /proc/mmstat          the memory-manager counters (mm/mmstat.h), "name value"
+ *   /proc/mm_lock         the page-fault lock mode; writable (switches it)
+ *   /proc/lockstat        where CPUs waited, per lock class (kernel/lockstat.h);
+ *                         writing "0" clears it
  *
  * A file's text is generated when it is opened (a snapshot, as a seq_file
  * gives when read in one go) into a kmalloc'd buffer that reads, lseeks
@@ -15,6 +18,7 @@
  * under "proc" here. */
 #include "kernel/file_internal.h"
 #include "kernel/errno.h"
+#include "kernel/lockstat.h"
 #include "kernel/printk.h"
 #include "kernel/proc.h"
 #include "kernel/string.h"
@@ -142,7 +146,7 @@ static void show_mmstat(struct text *t)
 
 /* ---- the tree of names ---- */
 
-enum pnode { P_NONE, P_NOTDIR, P_ROOT, P_PID_DIR, P_MAPS, P_MEMINFO, P_MMSTAT, P_MM_LOCK };
+enum pnode { P_NONE, P_NOTDIR, P_ROOT, P_PID_DIR, P_MAPS, P_MEMINFO, P_MMSTAT, P_MM_LOCK, P_LOCKSTAT };
 
 /* Does path s name file (exactly), or something below it ("file/x")? */
 static enum pnode file_node(const char *s, const char *file, enum pnode n)
@@ -166,6 +170,8 @@ static enum pnode lookup(const char *npath, int *pid)
 		f = file_node(s, "mmstat", P_MMSTAT);
 	if (f == P_NONE)
 		f = file_node(s, "mm_lock", P_MM_LOCK);
+	if (f == P_NONE)
+		f = file_node(s, "lockstat", P_LOCKSTAT);
 	if (f != P_NONE)
 		return f;
 	if (!strncmp(s, "self", 4) && (s[4] == '/' || !s[4])) {
@@ -246,6 +252,7 @@ static long pdir_getdents64(struct file *f, char __user *buf, size_t n)
 		r = dents_emit(&d, "meminfo", 7, S_IFREG, (uint64_t)P_MEMINFO << 32) ||
 		    dents_emit(&d, "mmstat", 6, S_IFREG, (uint64_t)P_MMSTAT << 32) ||
 		    dents_emit(&d, "mm_lock", 7, S_IFREG, (uint64_t)P_MM_LOCK << 32) ||
+		    dents_emit(&d, "lockstat", 8, S_IFREG, (uint64_t)P_LOCKSTAT << 32) ||
 		    dents_emit(&d, "self", 4, S_IFDIR, (uint64_t)P_PID_DIR << 32);
 		int pids[64], n_pids, from = 0;
 		while (!r && (n_pids = process_pids(pids, ARRAY_SIZE(pids), from)) > 0) {
@@ -280,6 +287,42 @@ static long mm_lock_write(struct file *f, const char __user *buf, size_t n)
 	return r ? r : (long)n;
 }
 
+/* /proc/lockstat: "0" (Linux's /proc/lock_stat takes the same) clears it. */
+static long lockstat_write(struct file *f, const char __user *buf, size_t n)
+{
+	char c;
+	if (n == 0 || n > 2 || copy_from_user(&c, buf, 1))
+		return n == 0 || n > 2 ? -EINVAL : -EFAULT;
+	if (c != '0')
+		return -EINVAL;
+	lockstat_clear();
+	return (long)n;
+}
+
+static const struct file_ops lockstat_ops = {
+    .read = reg_read,
+    .write = lockstat_write,
+    .lseek = reg_lseek,
+    .stat = procfs_fstat,
+    .release = procfs_release,
+};
+
+static void show_lockstat(struct text *t)
+{
+	static struct lockstat_row rows[LOCKSTAT_CLASSES]; /* under lockstat_show_lock */
+	static struct mutex lockstat_show_lock = MUTEX_INIT(lockstat_show_lock, "lockstat_show");
+	char line[128];
+	mutex_lock(&lockstat_show_lock);
+	int n = lockstat_rows(rows, LOCKSTAT_CLASSES);
+	lockstat_format(NULL, line, sizeof(line));
+	text_printf(t, "%s", line);
+	for (int i = 0; i < n; i++) {
+		lockstat_format(&rows[i], line, sizeof(line));
+		text_printf(t, "%s", line);
+	}
+	mutex_unlock(&lockstat_show_lock);
+}
+
 static const struct file_ops mm_lock_ops = {
     .read = reg_read,
     .write = mm_lock_write,
@@ -302,6 +345,8 @@ static int fill(enum pnode n, int pid, struct text *t)
 		show_mmstat(t);
 	} else if (n == P_MM_LOCK) {
 		text_printf(t, "%s\n", mm_lock_mode_name());
+	} else if (n == P_LOCKSTAT) {
+		show_lockstat(t);
 	} else {
 		struct mm *mm = NULL;
 		unsigned long f = spin_lock_irqsave(&proc_tree_lock);
@@ -331,13 +376,14 @@ int procfs_open(const char *npath, unsigned flags, struct file **out)
 	if (n == P_NONE)
 		return (flags & O_CREAT) ? -EACCES : -ENOENT;
 	bool dir = n == P_ROOT || n == P_PID_DIR;
-	if (((flags & O_ACCMODE) != O_RDONLY && n != P_MM_LOCK) || ((flags & O_TRUNC) && n != P_MM_LOCK))
+	bool writable = n == P_MM_LOCK || n == P_LOCKSTAT;
+	if (((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC)) && !writable)
 		return dir ? -EISDIR : -EACCES;
 	if ((flags & O_DIRECTORY) && !dir)
 		return -ENOTDIR;
 	struct text t = { 0 };
 	int r = dir ? 0 : fill(n, pid, &t);
-	const struct file_ops *ops = dir ? &dir_ops : n == P_MM_LOCK ? &mm_lock_ops : &text_ops;
+	const struct file_ops *ops = dir ? &dir_ops : n == P_MM_LOCK ? &mm_lock_ops : n == P_LOCKSTAT ? &lockstat_ops : &text_ops;
 	struct file *f = r ? NULL : file_alloc(ops, flags & ~(O_CREAT | O_EXCL | O_CLOEXEC | O_TRUNC));
 	if (!f) {
 		kfree(t.buf);
@@ -345,7 +391,7 @@ int procfs_open(const char *npath, unsigned flags, struct file **out)
 	}
 	f->data = (const uint8_t *)t.buf;
 	f->size = t.len;
-	f->mode = dir ? S_IFDIR | 0555 : n == P_MM_LOCK ? S_IFREG | 0644 : S_IFREG | 0444;
+	f->mode = dir ? S_IFDIR | 0555 : writable ? S_IFREG | 0644 : S_IFREG | 0444;
 	f->ino = (uint64_t)n << 32 | (uint32_t)pid;
 	strlcpy(f->path, npath, sizeof(f->path));
 	*out = f;

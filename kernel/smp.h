@@ -9,6 +9,9 @@ void smp_boot_aps(void); /* start every CPU in the MADT; returns when all answer
  * have finished.  Must be called with interrupts enabled (a CPU spinning
  * with interrupts off while another waits for it would deadlock). */
 void smp_call_function(const struct cpumask *mask, void (*fn)(void *), void *arg, bool wait);
+/* The same; a wait is recorded in /proc/lockstat as class `what` (a string
+ * that lives forever) rather than "smp_call_function". */
+void smp_call_function_as(const char *what, const struct cpumask *mask, void (*fn)(void *), void *arg, bool wait);
 void smp_call_function_single(unsigned cpu, void (*fn)(void *), void *arg, bool wait);
 void smp_call_function_all(void (*fn)(void *), void *arg, bool wait); /* every online CPU */
 void smp_call_init(void);

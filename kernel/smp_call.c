@@ -13,6 +13,7 @@
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/x86.h"
 #include "kernel/assert.h"
+#include "kernel/lockstat.h"
 #include "kernel/printk.h"
 #include "kernel/spinlock.h"
 #include "kernel/time.h"
@@ -69,6 +70,11 @@ void smp_call_init(void)
 
 void smp_call_function(const struct cpumask *mask, void (*fn)(void *), void *arg, bool wait)
 {
+	smp_call_function_as("smp_call_function", mask, fn, arg, wait);
+}
+
+void smp_call_function_as(const char *what, const struct cpumask *mask, void (*fn)(void *), void *arg, bool wait)
+{
 	BUG_ON(!irqs_enabled() && ncpus_online > 1);
 	struct call_req reqs[MAX_CPUS];
 	int pending = 0;
@@ -100,14 +106,15 @@ void smp_call_function(const struct cpumask *mask, void (*fn)(void *), void *arg
 		irq_restore(f);
 	}
 	preempt_enable();
-	if (wait) {
-		uint64_t deadline = time_ns() + spin_timeout_ms * 1000000ull;
+	if (wait && READ_ONCE(pending)) {
+		uint64_t t0 = rdtsc(), deadline = time_ns() + spin_timeout_ms * 1000000ull;
 		while (smp_load_acquire(&pending)) {
 			cpu_relax();
 			if (time_ns() > deadline && !panicking)
 				panic("smp_call_function: %d CPUs did not run %p within %lu ms", READ_ONCE(pending),
 				      (void *)fn, spin_timeout_ms);
 		}
+		lockstat_wait(what, LOCKSTAT_IPI_WAIT, rdtsc() - t0);
 	}
 }
 

@@ -7,6 +7,19 @@
  * Both disable preemption while held (faultline does not preempt kernel
  * code holding a spinlock).
  *
+ * Two ways to wait, chosen once at boot (spinlock_choose):
+ *  - ticket (bare metal): fair, FIFO; a waiter takes a ticket and waits
+ *    for its turn;
+ *  - test-and-set (under a hypervisor, CPUID's hypervisor bit; as Linux's
+ *    virt_spin_lock): whoever sees the lock free first takes it.  A vCPU
+ *    is a host thread the host may deschedule at any moment; with tickets,
+ *    a waiter descheduled when its turn comes stalls every waiter behind
+ *    it until the host runs it again (milliseconds, on an overcommitted
+ *    host: /proc/lockstat showed 7-30 ms average waits on the epoch and
+ *    rwsem locks with 4 vCPUs on 2 host cores).  Unfair, but a running
+ *    vCPU never waits for a stopped one that does not even hold the lock.
+ * spinlock=ticket|tas forces one.
+ *
  * Debug checks (always on; they are cheap): taking a lock this CPU already
  * holds panics (recursion); unlocking a lock held by another CPU or not held
  * panics; spinning for more than spin_timeout_ms (spinlock.timeout_ms=) panics with the owner's CPU
@@ -68,6 +81,9 @@ bool spin_held(const struct spinlock *l); /* held by this CPU */
 /* How long a waiter spins before the lock is reported stuck (and the limit
  * smp_call_function waits for other CPUs); set by spinlock.timeout_ms=. */
 extern unsigned long spin_timeout_ms;
+/* Pick ticket or test-and-set (see the top); the boot CPU, before SMP. */
+void spinlock_choose(void);
+const char *spinlock_kind(void);
 #define assert_held(l)                                                                  \
 	do {                                                                            \
 		if (unlikely(!spin_held(l)))                                            \

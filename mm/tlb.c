@@ -273,7 +273,7 @@ void tlb_finish(struct mmu_gather *tlb)
 			for (uint64_t b = others.bits; b; b &= b - 1)
 				n++;
 			mmstat_add(MMSTAT_TLB_IPI_SENT, n);
-			smp_call_function(&others, flush_remote, tlb, true); /* waits for every ack */
+			smp_call_function_as("tlb_shootdown", &others, flush_remote, tlb, true); /* waits for every ack */
 		}
 	}
 	struct list_head *pos, *n;

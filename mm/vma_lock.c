@@ -5,6 +5,7 @@
 #include "kernel/assert.h"
 #include "kernel/atomic.h"
 #include "kernel/errno.h"
+#include "kernel/lockstat.h"
 #include "kernel/panic.h"
 #include "mm/mmap_lock.h"
 #include "mm/mmstat.h"
@@ -88,8 +89,10 @@ void vma_start_write(struct vma *v)
 	/* Keep new readers out, wait for those inside to leave. */
 	if (fetch_add(&v->vm_refcnt, VMA_LOCK_OFFSET) > 1) {
 		mmstat_inc(MMSTAT_VMA_WRITE_WAIT);
+		uint64_t t0 = rdtsc();
 		while (smp_load_acquire(&v->vm_refcnt) > VMA_LOCK_OFFSET + 1)
 			cpu_relax();
+		lockstat_wait("vma_lock", LOCKSTAT_VMA_DRAIN, rdtsc() - t0);
 	}
 	WRITE_ONCE(v->vm_lock_seq, seq);
 	fetch_sub_release(&v->vm_refcnt, VMA_LOCK_OFFSET); /* readers may try again: they see the seq */
