@@ -1,12 +1,15 @@
 /* wait.c - wait queues, mutexes and reader-writer semaphores (wait.h).
  *
- * Mutex and rwsem waiters queue in FIFO order on the lock's own list and are
- * handed the lock directly by the releaser (the waiter's `granted` flag is
- * set under the lock's spinlock before it is woken), so a woken waiter
- * never has to compete again and nobody starves. */
+ * Mutex and rwsem waiters queue in FIFO order on the lock's own list.  A
+ * mutex's releaser hands the lock directly to the first waiter (its
+ * `granted` flag is set under the lock's spinlock before it is woken).  An
+ * rwsem's releaser only wakes the first waiter (`woken`), which competes
+ * for the free lock again, unless that waiter has waited long enough to
+ * ask for a handoff (see struct rwsem in wait.h). */
 #include "kernel/wait.h"
 #include "arch/x86_64/x86.h"
 #include "kernel/assert.h"
+#include "kernel/lockstat.h"
 #include "kernel/panic.h"
 #include "kernel/proc.h"
 #include "kernel/sched.h"
@@ -64,13 +67,15 @@ struct lock_waiter {
 	struct task *task;
 	struct list_head node;
 	bool writer;
-	bool granted; /* set by the releaser under the lock's spinlock */
+	bool granted; /* the lock is ours: set by the releaser under the lock's spinlock */
+	bool woken;   /* (rwsem) the lock was released: try again; set likewise */
 };
 
 /* How long a waiter for a mutex or rwsem spins before it sleeps. */
 #define LOCK_SPIN_NS 30000
 
-/* Sleep until w->granted; the lock's spinlock l is held on entry and exit.
+/* Sleep until w->granted or w->woken; the lock's spinlock l is held on
+ * entry and exit.
  * First spin a little (with another CPU online, where the holder can be
  * running): sections under mmap_lock are mostly short, and a sleep costs a
  * context switch here and a wakeup IPI to come back - more than the wait,
@@ -81,14 +86,14 @@ static void lock_wait(struct spinlock *l, unsigned long *flags, struct lock_wait
 	if (READ_ONCE(ncpus_online) > 1 && tsc_hz) {
 		uint64_t until = rdtsc() + tsc_hz / (1000000000 / LOCK_SPIN_NS);
 		spin_unlock_irqrestore(l, *flags);
-		while (!smp_load_acquire(&w->granted) && rdtsc() < until)
+		while (!smp_load_acquire(&w->granted) && !READ_ONCE(w->woken) && rdtsc() < until)
 			cpu_relax();
 		*flags = spin_lock_irqsave(l);
 	}
-	while (!READ_ONCE(w->granted)) {
+	while (!READ_ONCE(w->granted) && !READ_ONCE(w->woken)) {
 		WRITE_ONCE(current->state, TASK_SLEEPING);
 		spin_unlock_irqrestore(l, *flags);
-		if (!READ_ONCE(w->granted))
+		if (!READ_ONCE(w->granted) && !READ_ONCE(w->woken))
 			schedule();
 		WRITE_ONCE(current->state, TASK_RUNNING);
 		*flags = spin_lock_irqsave(l);
@@ -131,7 +136,9 @@ void mutex_lock(struct mutex *m)
 	} else {
 		struct lock_waiter w = { .task = current };
 		list_add_tail(&w.node, &m->waiters);
+		uint64_t t0 = rdtsc();
 		lock_wait(&m->lock, &f, &w); /* the releaser made us the owner */
+		lockstat_wait(m->name, LOCKSTAT_MUTEX, rdtsc() - t0);
 	}
 	spin_unlock_irqrestore(&m->lock, f);
 }
@@ -159,8 +166,31 @@ void rwsem_init(struct rwsem *s, const char *name)
 	s->count = 0;
 	s->owner = NULL;
 	list_init(&s->waiters);
+	s->handoff = false;
 	s->name = name;
 	s->read_waits = s->write_waits = s->wait_cycles = 0;
+}
+
+/* How long the head waiter lets others steal the lock before it asks for
+ * a handoff (Linux's RWSEM_WAIT_TIMEOUT is 4 ms, on hardware). */
+#define RWSEM_HANDOFF_NS 2000000
+
+static struct lock_waiter *rwsem_head(struct rwsem *s)
+{
+	return list_empty(&s->waiters) ? NULL : list_first_entry(&s->waiters, struct lock_waiter, node);
+}
+
+/* May `w` (NULL: a task not queued) take the lock now?  Under s->lock. */
+static bool rwsem_can_take(struct rwsem *s, bool writer, struct lock_waiter *w)
+{
+	struct lock_waiter *head = rwsem_head(s);
+	if (s->handoff)
+		return false; /* the releaser grants the head waiter */
+	if (writer)
+		return s->count == 0;
+	/* a reader: not past a writer waiting at the head (unless we are
+	 * among the readers queued ahead of it: then it waits for us anyway) */
+	return s->count >= 0 && (!head || !head->writer || (w && head == w));
 }
 
 static uint64_t rwsem_wait(struct rwsem *s, unsigned long *f, bool writer)
@@ -168,9 +198,27 @@ static uint64_t rwsem_wait(struct rwsem *s, unsigned long *f, bool writer)
 	struct lock_waiter w = { .task = current, .writer = writer };
 	list_add_tail(&w.node, &s->waiters);
 	uint64_t t0 = rdtsc();
-	lock_wait(&s->lock, f, &w);
+	uint64_t handoff_at = tsc_hz ? t0 + tsc_hz / (1000000000 / RWSEM_HANDOFF_NS) : t0;
+	for (;;) {
+		WRITE_ONCE(w.woken, false);
+		lock_wait(&s->lock, f, &w);
+		if (w.granted)
+			break; /* handed over: count already includes us */
+		if (rwsem_can_take(s, writer, &w)) {
+			list_del(&w.node);
+			s->count = writer ? -1 : s->count + 1;
+			/* readers queued right behind us may come in too */
+			struct lock_waiter *head = rwsem_head(s);
+			if (!writer && head && !head->writer)
+				WRITE_ONCE(head->woken, true), wake_task(head->task);
+			break;
+		}
+		if (!s->handoff && rwsem_head(s) == &w && rdtsc() >= handoff_at)
+			s->handoff = true; /* waited long enough: the next release is ours */
+	}
 	uint64_t cycles = rdtsc() - t0;
 	s->wait_cycles += cycles;
+	lockstat_wait(s->name, writer ? LOCKSTAT_RWSEM_WRITE : LOCKSTAT_RWSEM_READ, cycles);
 	if (writer)
 		s->write_waits++;
 	else
@@ -181,7 +229,7 @@ static uint64_t rwsem_wait(struct rwsem *s, unsigned long *f, bool writer)
 bool down_read_trylock(struct rwsem *s)
 {
 	unsigned long f = spin_lock_irqsave(&s->lock);
-	bool ok = s->count >= 0 && list_empty(&s->waiters);
+	bool ok = rwsem_can_take(s, false, NULL);
 	if (ok)
 		s->count++;
 	spin_unlock_irqrestore(&s->lock, f);
@@ -192,10 +240,10 @@ uint64_t down_read(struct rwsem *s)
 {
 	uint64_t waited = 0;
 	unsigned long f = spin_lock_irqsave(&s->lock);
-	if (s->count >= 0 && list_empty(&s->waiters))
+	if (rwsem_can_take(s, false, NULL))
 		s->count++;
 	else
-		waited = rwsem_wait(s, &f, false); /* granted: count already includes us */
+		waited = rwsem_wait(s, &f, false); /* ours: count includes us */
 	spin_unlock_irqrestore(&s->lock, f);
 	return waited;
 }
@@ -206,7 +254,7 @@ uint64_t down_write(struct rwsem *s)
 	unsigned long f = spin_lock_irqsave(&s->lock);
 	if (s->owner == current)
 		panic("rwsem %s: recursive write lock", s->name);
-	if (s->count == 0 && list_empty(&s->waiters))
+	if (rwsem_can_take(s, true, NULL))
 		s->count = -1;
 	else
 		waited = rwsem_wait(s, &f, true);
@@ -215,19 +263,32 @@ uint64_t down_write(struct rwsem *s)
 	return waited;
 }
 
-/* Hand the free lock to the waiters at the head: one writer, or every
- * reader up to the next writer. */
-static void rwsem_grant(struct rwsem *s)
+/* The lock has become free (count 0) or read-held (downgrade).  With a
+ * handoff asked for: hand it to the head - one writer, or every reader
+ * up to the next writer - and end the handoff.  Else wake the head (and
+ * the readers right behind a reader head) to compete for it. */
+static void rwsem_release(struct rwsem *s)
 {
-	while (!list_empty(&s->waiters)) {
-		struct lock_waiter *w = list_first_entry(&s->waiters, struct lock_waiter, node);
-		if (w->writer) {
-			if (s->count)
-				return;
-			s->count = -1;
-			lock_grant(w);
+	struct lock_waiter *w = rwsem_head(s);
+	if (!w)
+		return;
+	if (!s->handoff) {
+		if (w->writer && s->count)
+			return; /* read-held: the writer waits for the last reader */
+		WRITE_ONCE(w->woken, true);
+		wake_task(w->task); /* a reader head wakes the readers behind it once in */
+		return;
+	}
+	if (w->writer) {
+		if (s->count)
 			return;
-		}
+		s->count = -1;
+		s->handoff = false;
+		lock_grant(w);
+		return;
+	}
+	s->handoff = false;
+	while ((w = rwsem_head(s)) && !w->writer) {
 		s->count++;
 		lock_grant(w);
 	}
@@ -238,7 +299,7 @@ void up_read(struct rwsem *s)
 	unsigned long f = spin_lock_irqsave(&s->lock);
 	BUG_ON(s->count <= 0);
 	if (--s->count == 0)
-		rwsem_grant(s);
+		rwsem_release(s);
 	spin_unlock_irqrestore(&s->lock, f);
 }
 
@@ -249,7 +310,7 @@ void up_write(struct rwsem *s)
 		panic("rwsem %s: write-unlocked by a task that does not hold it", s->name);
 	s->owner = NULL;
 	s->count = 0;
-	rwsem_grant(s);
+	rwsem_release(s);
 	spin_unlock_irqrestore(&s->lock, f);
 }
 
@@ -260,7 +321,7 @@ void downgrade_write(struct rwsem *s)
 		panic("rwsem %s: downgraded by a task that does not hold it for write", s->name);
 	s->owner = NULL;
 	s->count = 1;
-	rwsem_grant(s); /* readers up to the first waiting writer */
+	rwsem_release(s); /* readers at the head come in with us */
 	spin_unlock_irqrestore(&s->lock, f);
 }
 

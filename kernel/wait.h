@@ -83,13 +83,27 @@ bool mutex_held(const struct mutex *m); /* by the current task */
 	} while (0)
 
 /* A reader-writer semaphore (the mmap_lock is one): many readers or one
- * writer; FIFO among waiters, so a waiting writer stops new readers (no
- * writer starvation).  count: > 0 readers, -1 a writer, 0 free. */
+ * writer.  count: > 0 readers, -1 a writer, 0 free.
+ *
+ * Waiters queue in FIFO order, but a release does not hand the lock to the
+ * first of them: it wakes it, and whoever comes first takes the free lock -
+ * the woken waiter, a waiter still spinning, or a task that was not
+ * waiting at all (lock stealing, as Linux's rwsems do).  Handing it over
+ * would leave the lock unused until the chosen waiter runs: a wakeup IPI
+ * and a context switch, and on an overcommitted host (more vCPUs than
+ * cores) until the host runs that vCPU again - milliseconds, while the
+ * running CPUs wait.  So that nobody starves, a waiter at the head of the
+ * queue that has waited RWSEM_HANDOFF_NS sets `handoff`: from then on
+ * nobody steals, and releases hand the lock to the head of the queue
+ * (one writer, or the readers up to the next writer), until the queue's
+ * head is served.  Readers do not steal past a waiting writer at the head
+ * either, so a stream of readers cannot starve a writer. */
 struct rwsem {
-	struct spinlock lock; /* protects count, owner and waiters */
+	struct spinlock lock; /* protects count, owner, waiters and handoff */
 	long count;
 	struct task *owner; /* the writer, for assertions */
 	struct list_head waiters;
+	bool handoff;       /* the head waiter waited too long: no stealing */
 	const char *name;
 	/* statistics (updated under lock): acquisitions that had to sleep, and
 	 * TSC cycles spent sleeping for it */
