@@ -15,10 +15,10 @@
  * All are inline assembly, so the compiler can neither turn them into a
  * memset() call nor merge them with anything.
  *
- * clear_page_init() times each at boot on TIME_PAGES pages (cache-warm, as
- * a page about to be written is not, but the same for all) and makes
- * clear_page() call the fastest through `chosen`; clear_page=NAME forces
- * one instead.  Before it runs (page tables built during boot) clear_page()
+ * clear_page_init() times each at boot on TIME_PAGES pages (cache-warm,
+ * as a freshly allocated page often is not, but alike for all) and makes
+ * clear_page() call the fastest through `chosen` - of two within 1/16 of
+ * each other, the one listed first; clear_page=NAME forces one instead.  Before it runs (page tables built during boot) clear_page()
  * uses rep-stosb, the kernel's memset().
  *
  * Locking: `chosen` is written on the boot CPU before the others start, and
@@ -167,8 +167,11 @@ void clear_page_init(void)
 	unsigned long long tenths[ARRAY_SIZE(clear_page_impls)];
 	for (unsigned i = 0; i < clear_page_nimpls; i++) {
 		tenths[i] = gb_s_tenths(bytes[i], tsc_to_ns(cycles[i]));
-		/* compare exact rates, not the rounded figures: bytes[i] / cycles[i] */
-		if (bytes[i] * cycles[best] > bytes[best] * cycles[i])
+		/* Exact rates (bytes / cycles), not the rounded figures; a later
+		 * candidate must beat the best so far by 1/16, so that near-ties
+		 * (movq and movnti are one store to TCG) go to the earlier one
+		 * every boot, not to the timing noise - and to cached stores. */
+		if (bytes[i] * cycles[best] * 16 > bytes[best] * cycles[i] * 17)
 			best = i;
 	}
 	WRITE_ONCE(chosen, &clear_page_impls[best]);
