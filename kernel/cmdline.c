@@ -41,6 +41,7 @@ static const char *const builtin_keys[] = {
 	"panic",               /* panic=exit: leave QEMU after a panic (else halt) */
 	"mm.lock",             /* page-fault lock mode: global, vma, ... */
 	"mm.debug",            /* check the VMA tree at every mmap_write_unlock */
+	"clear_page",          /* clear_page=NAME: how pages are zeroed (mm/clear_page.c) */
 	"epoch.torture_seconds", /* the epoch ktest suite's length (make torture) */
 	"nosmp",               /* do not start the other CPUs */
 	"maxcpus",             /* start at most this many CPUs */

@@ -36,6 +36,7 @@
 #include "kernel/spinlock.h"
 #include "kernel/string.h"
 #include "kernel/time.h"
+#include "mm/clear_page.h"
 #include "mm/frame.h"
 #include "mm/mm.h"
 #include "mm/slab.h"
@@ -189,6 +190,7 @@ static __noreturn void kmain_guarded(void *unused)
 	syscall_table_init();
 	futex_init();
 	mm_init();
+	clear_page_init(); /* times with the TSC (calibrated above), before the other CPUs fault */
 	sched_init();
 
 	pr_info("smp: cpu0 online (APIC id %u, the boot CPU)\n", apic_id());

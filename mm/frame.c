@@ -7,7 +7,6 @@
  *   lock; frame_drain_all() asks each CPU to drain its own by IPI.
  * Lock order: zone_lock is a leaf (nothing is taken inside it). */
 #include "mm/frame.h"
-#include "mm/mmstat.h"
 #include "arch/x86_64/bootinfo.h"
 #include "arch/x86_64/mmu.h"
 #include "arch/x86_64/x86.h"
@@ -231,12 +230,6 @@ void frame_free(struct page *p, unsigned order)
 	if (++c->pcp_count > PCP_HIGH)
 		pcp_drain(c, PCP_BATCH);
 	irq_restore(f);
-}
-
-void clear_page(void *va)
-{
-	memset(va, 0, PAGE_SIZE); /* one `rep stosb` (kernel/string.c) */
-	mmstat_inc(MMSTAT_PAGE_ZEROED);
 }
 
 void *page_alloc(unsigned order, bool zero)

@@ -21,7 +21,8 @@ void frame_free(struct page *p, unsigned order);
 /* Kernel-virtual (direct map) versions; page_alloc zeroes when zero is set. */
 void *page_alloc(unsigned order, bool zero);
 /* Zero one page: the routine every zeroed page goes through (user pages,
- * page tables), counted in /proc/mmstat and timed by bench.zero. */
+ * page tables), counted in /proc/mmstat and timed by bench.zero.  The way it
+ * zeroes is chosen at boot (mm/clear_page.c). */
 void clear_page(void *va);
 void page_free(void *va, unsigned order);
 

@@ -3,11 +3,12 @@
  *
  * A first-touch fault on anonymous memory gets its page from
  * page_alloc(0, true) (mm/fault.c), which zeroes it with clear_page()
- * (mm/frame.c: one `rep stosb`); this times that routine alone.  No fault can be served faster than a page can be
- * zeroed, so pfbench's faults/s read against this figure show how much of a
- * fault is the zeroing and how much is everything else (trap, VMA lookup,
- * locks, page tables) - on QEMU TCG both are emulation speeds, measured on
- * the same emulated CPU.
+ * (mm/clear_page.c: whichever way of zeroing was fastest at boot, or the
+ * one clear_page= forces); this times that routine alone.  No fault can be
+ * served faster than a page can be zeroed, so pfbench's faults/s read
+ * against this figure show how much of a fault is the zeroing and how
+ * much is everything else (trap, VMA lookup, locks, page tables) - on QEMU
+ * TCG both are emulation speeds, measured on the same emulated CPU.
  *
  * bench.zero[=PASSES] (default 4096): allocate BENCH_PAGES frames once, then
  * zero all of them PASSES times (4096 x 64 pages = 1 GiB), timed with the

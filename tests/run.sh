@@ -260,6 +260,14 @@ LOCK_MODE=vma expect_boot lock-mode-vma 2 128M 33 "ktest=boot.symbol mm.lock=vma
 LOCK_MODE=vma expect_boot lock-mode-default 2 128M 33 "ktest=boot.symbol" '^ok 1 boot.symbol_lookup$'
 LOCK_MODE=vma expect_boot lock-mode-bogus 2 128M 33 "ktest=boot.symbol mm.lock=bogus" \
 	'^mm: mm\.lock=bogus is not a lock mode this kernel has; using vma$' '^ok 1 boot.symbol_lookup$'
+# The page-zeroing routine: clear_page=NAME forces one (the clear_page
+# ktests then run with it as clear_page()); an unknown name is warned about,
+# with the valid ones, and the boot times them as without it.
+expect_boot clear-page-forced 2 128M 33 "ktest=clear_page. clear_page=movnti" \
+	'^clear_page: movnti \(forced by clear_page=\)$' '# ktest: [1-9][0-9]* passed, 0 failed'
+expect_boot clear-page-bogus 2 128M 33 "ktest=clear_page. clear_page=bogus" \
+	'^clear_page: clear_page=bogus is none of rep-stosb, rep-stosq, movq-unrolled, movnti; timing them instead$' \
+	'^clear_page: [a-z-]+ [0-9]+\.[0-9] GB/s \(' '# ktest: [1-9][0-9]* passed, 0 failed'
 
 # ---- 4. user programs ----
 # check_frames NAME: every frame a boot's init used must be back once it
