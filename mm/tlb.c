@@ -106,6 +106,22 @@ void zap_range(struct mmu_gather *tlb, uint64_t start, uint64_t end)
 	for_each_pte(tlb, start, end, zap_one, NULL);
 }
 
+/* Must other CPUs drop their cached copies of old once new replaces it?
+ * Only when rights are taken away.  A stale entry with fewer rights than
+ * the PTE gives at most one spurious page fault: the fault itself drops
+ * the entry (SDM vol. 3, 4.10.4.1) and fault.c's step 2 finds the PTE
+ * already there and retries.  So an mprotect that only adds rights
+ * (PROT_READ -> PROT_READ|PROT_WRITE, PROT_NONE -> anything) sends no
+ * shootdown, as Linux's x86 pte_needs_flush() decides; with more vCPUs
+ * than host cores each shootdown waits for every target vCPU to run. */
+static bool prot_change_needs_flush(uint64_t old, uint64_t new)
+{
+	if (!(old & PTE_P))
+		return false; /* nothing cached */
+	return !(new & PTE_P) || ((old & PTE_W) && !(new & PTE_W)) || (!(old & PTE_NX) && (new & PTE_NX)) ||
+	       ((old ^ new) & (PTE_U | PTE_ADDR_MASK | PTE_PWT | PTE_PCD | PTE_G));
+}
+
 static bool set_prot_one(struct mmu_gather *tlb, uint64_t *pte, void *arg)
 {
 	uint64_t f = *(uint64_t *)arg, old = *pte;
@@ -113,7 +129,7 @@ static bool set_prot_one(struct mmu_gather *tlb, uint64_t *pte, void *arg)
 	if (new == old)
 		return false;
 	WRITE_ONCE(*pte, new);
-	return old & PTE_P;
+	return prot_change_needs_flush(old, new);
 }
 
 void change_prot_range(struct mmu_gather *tlb, uint64_t start, uint64_t end, unsigned prot)

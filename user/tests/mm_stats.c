@@ -1,6 +1,8 @@
 /* mm_stats.c - what /proc says about the memory manager moves the right
  * way: faults, page-table pages allocated and freed again by munmap, TLB
- * shootdowns sent to a CPU running another thread of the process, the
+ * shootdowns sent to a CPU running another thread of the process (by
+ * munmap and by an mprotect that takes rights away, never by one that
+ * only adds them: a stale entry then costs one spurious fault), the
  * region's /proc/self/maps line, and MemFree coming back.  On Linux (no
  * /proc/mmstat) only the maps and meminfo checks run. */
 #define _GNU_SOURCE
@@ -80,10 +82,28 @@ int main(void)
 			if (!sent)
 				sched_yield();
 		}
+		/* The spinner runs elsewhere now (it got the munmap's IPI):
+		 * removing write sends one, adding it back none, removing it
+		 * again one more (so the spinner was still elsewhere). */
+		char *q = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		q[0] = 1;
+		long m0 = mmstat("tlb_shootdown_sent");
+		mprotect(q, 4096, PROT_READ);
+		long m1 = mmstat("tlb_shootdown_sent");
+		mprotect(q, 4096, PROT_READ | PROT_WRITE);
+		long m2 = mmstat("tlb_shootdown_sent");
+		q[0] = 2; /* through a possibly stale read-only entry: one spurious fault */
+		mprotect(q, 4096, PROT_READ);
+		long m3 = mmstat("tlb_shootdown_sent");
+		int ok = q[0] == 2;
+		munmap(q, 4096);
 		atomic_store(&spin_stop, 1);
 		pthread_join(th, NULL);
 		check(sent, "munmap sends a shootdown to the CPU running our other thread", "none sent");
 		check(mmstat("tlb_ipi_received") > r0, "the other CPU handled it", "none received");
+		check(m1 > m0 && m3 > m2, "mprotect taking write away sends a shootdown", "+%ld, +%ld", m1 - m0, m3 - m2);
+		check(m2 == m1 && ok, "mprotect only adding write sends none (and the write after it lands)",
+		      "+%ld, wrote %d", m2 - m1, ok);
 	}
 	long free1 = stat_of("/proc/meminfo", "MemFree");
 	check(free1 >= free0 - 512, "MemFree is back after munmap", "%ld kB before, %ld kB after", free0, free1);
