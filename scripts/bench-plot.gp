@@ -49,7 +49,7 @@ set ylabel "% of pf 1 thread"
 set yrange [0:*]
 set format y "%.0f"
 plot for [i = 0:ncols - 1] dir."/mix-share.dat" using (column(2 + 3 * i)):(column(3 + 3 * i)):(column(4 + 3 * i)):xtic(1) \
-	title columnhead(2 + 3 * i), 90 with lines dt 2 lc "black" notitle
+	title columnhead(2 + 3 * i)
 set title "mapper ops/s (mmap + touch + munmap loops)"
 set ylabel "mapper ops/s"
 set format y "%.0f"

@@ -430,11 +430,11 @@ table() {
 	# Each emulated CPU is a host thread.  When other work holds a host CPU, the
 	# vCPUs share what is left: a vCPU spinning for another (a shootdown's
 	# acknowledgement, a spinlock) then waits out a host time slice.
+	[ -n "$busy_cols" ] && echo "  ! other work on the host kept this many of its $(nproc) CPUs busy in these runs (run (busy CPUs)):"
 	for col in $busy_cols; do
-		echo "  ! $col: in run(s) $(tr ' ' '\n' <<<"${OTHERS[$col]}" | grep '!' | sed 's/:\(.*\)!/ (\1)/' | tr '\n' ' ')other work"
-		echo "    kept that many of the host's $(nproc) CPUs busy, so the ${col#*/} emulated CPUs did not each have one"
+		echo "    $col: $(tr ' ' '\n' <<<"${OTHERS[$col]}" | grep '!' | sed 's/:\(.*\)!/ (\1)/' | tr '\n' ' ')"
 	done
-	[ -n "$busy_cols" ] && echo "    and cross-CPU waits took host time slices: run again on an idle host"
+	[ -n "$busy_cols" ] && echo "    so the emulated CPUs did not each have one and cross-CPU waits took host time slices: run again on an idle host"
 	for col in $COLS; do
 		[ "${CSYS[$col]}" = faultline ] || continue
 		[ "${RAN[$col]}" = "${ASKED[$col]}" ] && continue
