@@ -78,7 +78,7 @@ BASE=${MODES%% *}
 case " $MODES " in *" global "*) BASE=global ;; esac
 ZERO_MODE=${MODES%% *}
 mkdir -p "$OUT"
-rm -f "$OUT"/*.serial.log "$OUT"/*.qemu.log "$OUT"/*.dat "$OUT"/*.png "$OUT"/results.csv "$OUT"/summary.csv
+rm -f "$OUT"/*.serial.log "$OUT"/all-cpus*.log "$OUT"/*.qemu.log "$OUT"/*.dat "$OUT"/*.png "$OUT"/results.csv "$OUT"/summary.csv
 start=$(date +%s)
 declare -A OTHERS ASKED RAN CSYS CMODE PERVMA THPDEF KPATH
 
