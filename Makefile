@@ -5,7 +5,9 @@
 # CMDLINE='...' (kernel command line), QEMU_CPU (default max), V=1 (verbose),
 # INITRD=FILE (a newc cpio archive to boot instead of the built initramfs).
 # `make bench`: BENCH_SECONDS (per case, default 3), BENCH_CMDLINE (extra
-# kernel parameters for the benchmark boots, e.g. mm.lock=vma).
+# kernel parameters for the benchmark boots, e.g. mm.lock=vma), BENCH_CPUS
+# (default "1 2 4"), BENCH_RUNS (default 3).  `make bench-linux`: the same
+# with Linux kernels as extra columns, LINUX=bzImage (default: Debian's).
 
 CPUS ?= 4
 MEM ?= 512M
@@ -47,7 +49,7 @@ ISODIR := $(ISO:.iso=.dir)
 include user/user.mk
 INITRD ?= $(INITRAMFS)
 
-.PHONY: all iso kernel qemu qemu-gdb test host-test bench deps clean compile_commands.json
+.PHONY: all iso kernel qemu qemu-gdb test host-test bench bench-linux deps clean compile_commands.json
 all: iso
 
 kernel: $(BUILD)/kernel.elf
@@ -119,13 +121,23 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory -j$$(nproc) all host-test
 	$(Q)bash tests/run.sh
 
-# The page-fault benchmark on 1 and 2 CPUs and on the host: one table of
-# figures (scripts/bench.sh; README "Benchmarks").
+# The page-fault benchmark on 1, 2 and 4 CPUs and on the host: one table of
+# figures, CSV and plots in build/bench/ (scripts/bench.sh; README
+# "Benchmarks").  bench-linux adds Linux on the same QEMU machine
+# (scripts/bench-linux.sh).
 BENCH_SECONDS ?= 3
 BENCH_CMDLINE ?=
+BENCH_CPUS ?= 1 2 4
+BENCH_RUNS ?= 3
+BENCH_ENV = BENCH_SECONDS='$(BENCH_SECONDS)' BENCH_CMDLINE='$(BENCH_CMDLINE)' BENCH_CPUS='$(BENCH_CPUS)' \
+	BENCH_RUNS='$(BENCH_RUNS)' MAKE='$(MAKE)'
 bench: deps
 	$(Q)$(MAKE) --no-print-directory -j$$(nproc) all
-	$(Q)BENCH_SECONDS='$(BENCH_SECONDS)' BENCH_CMDLINE='$(BENCH_CMDLINE)' MAKE='$(MAKE)' bash scripts/bench.sh
+	$(Q)$(BENCH_ENV) bash scripts/bench.sh
+
+bench-linux: deps
+	$(Q)$(MAKE) --no-print-directory -j$$(nproc) all
+	$(Q)$(BENCH_ENV) LINUX='$(LINUX)' bash scripts/bench-linux.sh
 
 deps:
 	$(Q)bash scripts/deps.sh

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # deps.sh - install the Debian packages faultline needs, if any are missing.
 # Run by `make deps`, and first thing by `make qemu` and `make test`.
+# `deps.sh gnuplot`: the optional gnuplot-nox instead, which only the bench
+# targets' plots use (scripts/bench.sh; not a dependency of `make test`).
 set -euo pipefail
 # package : a file it installs (checked instead of dpkg, so it also works
 # where tools came from elsewhere)
@@ -20,6 +22,7 @@ need=(
 	"binutils:/usr/bin/ld"
 	"make:/usr/bin/make"
 )
+[ "${1:-}" = gnuplot ] && need=("gnuplot-nox:/usr/bin/gnuplot")
 missing=()
 for n in "${need[@]}"; do
 	[ -e "${n#*:}" ] || missing+=("${n%%:*}")
