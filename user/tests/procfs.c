@@ -10,6 +10,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -242,6 +245,73 @@ static void check_mm_lock(void)
 	check(set_mm_lock(mode) == 0 && !strcmp(mm_lock_mode(), mode), "and back", "%s", mm_lock_mode());
 }
 
+/* Two threads that only map and unmap: mmap_lock for write, back to back. */
+static atomic_int churn_stop;
+static void *churner(void *arg)
+{
+	(void)arg;
+	while (!atomic_load(&churn_stop)) {
+		void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p != MAP_FAILED)
+			munmap(p, 4096);
+	}
+	return NULL;
+}
+
+/* Does /proc/lockstat have a row for class `name`? */
+static bool lockstat_has(const char *name)
+{
+	static char buf[16384];
+	long n = read_file("/proc/lockstat", buf, sizeof(buf));
+	if (n <= 0)
+		return false;
+	size_t l = strlen(name);
+	for (char *line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+		if (!strncmp(line, name, l) && line[l] == ' ')
+			return true;
+	return false;
+}
+
+/* /proc/lockstat: a header, a row for mmap_lock once threads contend for
+ * it, gone after "0" is written; anything else is EINVAL. */
+static void check_lockstat(void)
+{
+	if (!on_faultline) {
+		check_skip("/proc/lockstat counts mmap_lock waits", "no /proc/lockstat (Linux has /proc/lock_stat)");
+		return;
+	}
+	char buf[256];
+	long n = read_file("/proc/lockstat", buf, sizeof(buf));
+	check(n > 0 && !strncmp(buf, "class", 5) && strstr(buf, "wait-total-us"), "/proc/lockstat has its header",
+	      "'%.60s'", n > 0 ? buf : "");
+	int fd = open("/proc/lockstat", O_WRONLY);
+	check(fd >= 0 && write(fd, "1", 1) < 0 && errno == EINVAL, "writing 1 to /proc/lockstat is EINVAL", "%s",
+	      strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	cpu_set_t set;
+	sched_getaffinity(0, sizeof(set), &set);
+	if (CPU_COUNT(&set) < 2) {
+		check_skip("two threads mapping at once show up as mmap_lock waits", "needs 2 CPUs");
+		return;
+	}
+	pthread_t th[2];
+	for (int i = 0; i < 2; i++)
+		pthread_create(&th[i], NULL, churner, NULL);
+	bool seen = false;
+	for (int i = 0; i < 200 && !(seen = lockstat_has("mmap_lock")); i++)
+		usleep(10000);
+	atomic_store(&churn_stop, 1);
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	check(seen, "two threads mapping at once show up as mmap_lock waits", "no mmap_lock row in 2 s");
+	fd = open("/proc/lockstat", O_WRONLY);
+	check(fd >= 0 && write(fd, "0\n", 2) == 2, "write 0 to /proc/lockstat", "%s", strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	check(!lockstat_has("mmap_lock"), "and the mmap_lock row is gone", "still there");
+}
+
 int main(void)
 {
 	on_faultline = access("/proc/mmstat", R_OK) == 0;
@@ -249,6 +319,7 @@ int main(void)
 	check_meminfo();
 	check_mmstat();
 	check_mm_lock();
+	check_lockstat();
 	check_dirs();
 	return check_done();
 }
