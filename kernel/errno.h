@@ -44,3 +44,11 @@
 #define ENOTSUP 95
 #define EOPNOTSUPP 95
 #define ETIMEDOUT 110
+
+/* Never seen by user programs: a system call interrupted by a signal
+ * returns one of these, and the way back to user mode (signal.c,
+ * signal_syscall_restart) turns it into -EINTR or runs the call again -
+ * Linux's values and rules. */
+#define ERESTARTSYS 512    /* restart unless a handler without SA_RESTART runs */
+#define ERESTARTNOINTR 513 /* always restart */
+#define ERESTARTNOHAND 514 /* restart unless a handler runs (pause, sigsuspend) */

@@ -164,7 +164,9 @@ static long futex_wait(const struct futex_key *key, uint64_t uaddr, uint32_t val
 
 	long r = 0;
 	while (!smp_load_acquire(&q.woken)) {
-		r = wait_sleep(deadline);
+		r = wait_sleep_intr(deadline);
+		if (r == -EINTR && !deadline)
+			r = -ERESTARTSYS; /* restarted under SA_RESTART, as Linux's FUTEX_WAIT */
 		if (r)
 			break;
 		WRITE_ONCE(current->state, TASK_SLEEPING);
@@ -181,7 +183,7 @@ static long futex_wait(const struct futex_key *key, uint64_t uaddr, uint32_t val
 	} else {
 		r = 0;
 	}
-	return r == -ETIMEDOUT ? -ETIMEDOUT : r ? -EINTR : 0;
+	return r == -ETIMEDOUT || r == -ERESTARTSYS ? r : r ? -EINTR : 0;
 }
 
 static long futex_requeue(const struct futex_key *k1, uint64_t uaddr, int nwake, int nmove,

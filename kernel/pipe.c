@@ -116,9 +116,8 @@ long pipe_read_uio(struct file *f, struct uio *u)
 			return 0;
 		if (READ_ONCE(f->flags) & O_NONBLOCK)
 			return -EAGAIN;
-		int r = wait_event_killable(p->rq, pipe_readable(p));
-		if (r)
-			return r;
+		if (wait_event_interruptible(p->rq, pipe_readable(p)))
+			return -ERESTARTSYS; /* a signal: its handler first, then maybe again */
 	}
 }
 
@@ -160,9 +159,8 @@ long pipe_write_uio(struct file *f, struct uio *u)
 		}
 		if (READ_ONCE(f->flags) & O_NONBLOCK)
 			return done ? done : -EAGAIN;
-		int r = wait_event_killable(p->wq, pipe_writable(p, atomic ? u->resid : 1));
-		if (r)
-			return done ? done : r;
+		if (wait_event_interruptible(p->wq, pipe_writable(p, atomic ? u->resid : 1)))
+			return done ? done : -ERESTARTSYS;
 	}
 }
 

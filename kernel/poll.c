@@ -51,7 +51,8 @@ static long poll_wait(struct pollfd *fds, struct file **files, unsigned n, int t
 	if (ready || !timeout_ms)
 		return ready;
 	uint64_t deadline = timeout_ms < 0 ? 0 : time_ns() + (uint64_t)timeout_ms * 1000000;
-	int r = wait_event_deadline(file_poll_wq, (ready = poll_scan(fds, files, n)) > 0, deadline);
+	/* a signal ends it with -EINTR, whatever SA_RESTART says (signal(7)) */
+	int r = wait_event_interruptible_deadline(file_poll_wq, (ready = poll_scan(fds, files, n)) > 0, deadline);
 	if (r == -EINTR)
 		return r;
 	return poll_scan(fds, files, n);

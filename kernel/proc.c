@@ -341,9 +341,10 @@ static long sys_wait4(int pid, int __user *status, int options, void __user *rus
 			r = 0;
 			break;
 		}
-		r = wait_sleep(0);
-		if (r)
+		if (wait_sleep_intr(0)) {
+			r = -ERESTARTSYS; /* a signal: its handler first, then maybe again */
 			break;
+		}
 	}
 	finish_wait(&me->child_wait, &w);
 	return r;

@@ -110,6 +110,10 @@ int send_signal(struct process *p, struct task *t, int sig);
 /* Deliver pending signals on the way back to user mode: a handler's frame
  * on the user stack, or the default action. */
 void handle_signals(struct trap_frame *tf);
+/* tf is a system call's frame whose result may be an -ERESTART* code: turn
+ * it into -EINTR or into a rerun of the call, as Linux decides, before the
+ * handler of ka runs (NULL: no handler runs). */
+void signal_syscall_restart(struct trap_frame *tf, const struct k_sigaction *ka);
 /* A synchronous fault signal (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP)
  * for the current thread, from a user-mode exception: delivered at once
  * to its handler; blocked, ignored or default means death with a one-line
@@ -118,6 +122,9 @@ void force_sig_fault(int sig, int code, uint64_t addr, const char *reason, struc
 /* Report a user fault and kill the process: one line, then SIGSEGV's status. */
 __noreturn void user_fault_kill(int sig, uint64_t addr, const char *reason, struct trap_frame *tf);
 bool fatal_signal_pending(void); /* the current process is exiting */
+/* ... or a signal is pending that the current thread does not block: an
+ * interruptible sleep ends (signal.c). */
+bool signal_pending(void);
 /* The kernel's part of the end of init (kernel/main.c): set when init has
  * become a zombie; CPU 0's idle loop then reports and powers off. */
 extern bool init_exited;

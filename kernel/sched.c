@@ -401,9 +401,9 @@ void sched_tick(void)
 	epoch_tick(); /* grace periods start on the tick: one serves all that was retired since */
 }
 
-int wait_sleep(uint64_t deadline_ns)
+static int wait_sleep_mode(uint64_t deadline_ns, bool intr)
 {
-	if (fatal_signal_pending())
+	if (intr ? signal_pending() : fatal_signal_pending())
 		return -EINTR;
 	if (deadline_ns) {
 		if (time_ns() >= deadline_ns)
@@ -416,13 +416,16 @@ int wait_sleep(uint64_t deadline_ns)
 	return 0;
 }
 
-int sleep_until(uint64_t deadline_ns)
+int wait_sleep(uint64_t deadline_ns) { return wait_sleep_mode(deadline_ns, false); }
+int wait_sleep_intr(uint64_t deadline_ns) { return wait_sleep_mode(deadline_ns, true); }
+
+static int sleep_until_mode(uint64_t deadline_ns, bool intr)
 {
 	struct task *t = current;
 	for (;;) {
 		WRITE_ONCE(t->state, TASK_SLEEPING);
 		smp_mb();
-		int r = wait_sleep(deadline_ns);
+		int r = wait_sleep_mode(deadline_ns, intr);
 		WRITE_ONCE(t->state, TASK_RUNNING);
 		if (r == -ETIMEDOUT)
 			return 0;
@@ -430,5 +433,8 @@ int sleep_until(uint64_t deadline_ns)
 			return r;
 	}
 }
+
+int sleep_until(uint64_t deadline_ns) { return sleep_until_mode(deadline_ns, false); }
+int sleep_until_intr(uint64_t deadline_ns) { return sleep_until_mode(deadline_ns, true); }
 
 uint64_t sched_context_switches(unsigned cpu) { return cpus[cpu].context_switches; }

@@ -64,6 +64,8 @@ struct task {
 	uint64_t clear_child_tid;   /* user address (set_tid_address, CLONE_CHILD_CLEARTID) */
 	uint64_t robust_list;       /* recorded, not walked */
 	uint64_t sigmask;           /* blocked signals (rt_sigprocmask) */
+	uint64_t saved_sigmask;     /* rt_sigsuspend: the mask to restore after the handler */
+	bool restore_sigmask;       /* saved_sigmask is set (the thread's own) */
 	uint64_t sigpending;        /* thread-directed signals (tkill/tgkill), atomic */
 	int sigsender[65];          /* tkill/tgkill: the sender's pid per pending signal (siginfo) */
 	uint64_t sas_ss_sp, sas_ss_size; /* sigaltstack (0 size: none) */
@@ -117,6 +119,8 @@ struct task *kthread_create(void (*fn)(void *), void *arg, const char *name);
 void task_wait_off_cpu(struct task *t);     /* spin until on_cpu == 0 */
 void task_reap_dead(void);                  /* free the tasks that have exited (idle, task_alloc) */
 void task_reap_dead_wait(bool wait);        /* ditto; wait: until none is left */
-/* Sleep until time_ns() >= deadline; -EINTR if the process is killed first. */
+/* Sleep until time_ns() >= deadline; -EINTR if the process is killed first
+ * (sleep_until_intr: or a signal is pending that the thread does not block). */
 int sleep_until(uint64_t deadline_ns);
+int sleep_until_intr(uint64_t deadline_ns);
 uint64_t sched_context_switches(unsigned cpu);

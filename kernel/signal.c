@@ -5,16 +5,25 @@
  * handler's frame and undoes it (rt_sigreturn).
  *
  * A signal whose default action is to terminate ends the process at once
- * with that signal's wait status; ignored ones are dropped; caught ones
- * are marked pending (thread- or process-directed, with the sender's pid
- * for siginfo) and delivered, lowest number first, one handler frame per
- * return to user mode, when not blocked by the thread's mask.
+ * with that signal's wait status - unless the thread it is for blocks it:
+ * then it stays pending like a caught one (and kills when unblocked).
+ * Ignored ones are dropped; caught ones are marked pending (thread- or
+ * process-directed, with the sender's pid for siginfo) and delivered,
+ * lowest number first, one handler frame per return to user mode, when
+ * not blocked by the thread's mask.  A process-directed signal is for a
+ * thread that does not block it, if one exists, which is woken: an
+ * interruptible sleep (pipe, wait4, futex, nanosleep, poll, pause, ...)
+ * ends, and its -ERESTART* code becomes -EINTR or a rerun of the call on
+ * the way out (signal_syscall_restart), as Linux's do.
  * Dispositions and process sender pids are under p->lock; pending masks
  * are updated atomically; t->sigmask and the alternate stack belong to
  * the thread itself. */
 #include "kernel/proc.h"
 #include "kernel/atomic.h"
 #include "kernel/errno.h"
+#include "kernel/sched.h"
+#include "kernel/string.h"
+#include "kernel/time.h"
 #include "kernel/printk.h"
 #include "kernel/signal_internal.h"
 #include "kernel/syscall.h"
@@ -29,21 +38,47 @@ static bool default_ignored(int sig)
 	       sig == SIGTSTP || sig == 21 /* SIGTTIN */ || sig == 22 /* SIGTTOU */;
 }
 
+bool signal_pending(void)
+{
+	struct task *t = current;
+	if (!t->proc)
+		return false;
+	return fatal_signal_pending() ||
+	       ((load_relaxed(&t->sigpending) | load_relaxed(&t->proc->sigpending)) & ~READ_ONCE(t->sigmask));
+}
+
+/* A thread of p that does not block sig (the first; NULL if all do), to
+ * take a process-directed signal.  Under p->lock. */
+static struct task *pick_thread(struct process *p, int sig)
+{
+	assert_held(&p->lock);
+	struct list_head *pos;
+	list_for_each(pos, &p->threads) {
+		struct task *t = list_entry(pos, struct task, thread_node);
+		if (!(READ_ONCE(t->sigmask) & SIGBIT(sig)))
+			return t;
+	}
+	return NULL;
+}
+
 int send_signal(struct process *p, struct task *t, int sig)
 {
 	if (sig == 0)
 		return 0;
+	int sender = current->proc ? current->proc->pid : 0;
 	unsigned long f = spin_lock_irqsave(&p->lock);
 	uint64_t handler = p->sig[sig].handler;
-	spin_unlock_irqrestore(&p->lock, f);
-	if (sig != SIGKILL && (handler == SIG_IGN || (handler == SIG_DFL && default_ignored(sig))))
+	if (sig != SIGKILL && (handler == SIG_IGN || (handler == SIG_DFL && default_ignored(sig)))) {
+		spin_unlock_irqrestore(&p->lock, f);
 		return 0;
-	if (sig == SIGKILL || handler == SIG_DFL) {
+	}
+	struct task *target = t ? t : pick_thread(p, sig);
+	bool blocked = !target || (READ_ONCE(target->sigmask) & SIGBIT(sig));
+	if (sig == SIGKILL || (handler == SIG_DFL && !blocked)) {
+		spin_unlock_irqrestore(&p->lock, f);
 		process_kill(p, W_EXITCODE(0, sig));
 		return 0;
 	}
-	int sender = current->proc ? current->proc->pid : 0;
-	f = spin_lock_irqsave(&p->lock);
 	if (t) {
 		t->sigsender[sig] = sender;
 		fetch_or(&t->sigpending, SIGBIT(sig));
@@ -51,8 +86,39 @@ int send_signal(struct process *p, struct task *t, int sig)
 		p->sigsender[sig] = sender;
 		fetch_or(&p->sigpending, SIGBIT(sig));
 	}
+	/* Wake it from an interruptible sleep (it checks signal_pending after
+	 * marking itself asleep: no wakeup is lost), or make it notice on its
+	 * way back to user mode if it runs elsewhere. */
+	if (!blocked && target != current && !wake_task(target))
+		sched_kick(READ_ONCE(target->cpu));
 	spin_unlock_irqrestore(&p->lock, f);
 	return 0;
+}
+
+void signal_syscall_restart(struct trap_frame *tf, const struct k_sigaction *ka)
+{
+	if (tf->vector != VEC_SYSCALL)
+		return;
+	switch ((int64_t)tf->rax) {
+	case -ERESTARTNOHAND:
+		if (ka) {
+			tf->rax = (uint64_t)-EINTR;
+			return;
+		}
+		break;
+	case -ERESTARTSYS:
+		if (ka && !(ka->flags & SA_RESTART)) {
+			tf->rax = (uint64_t)-EINTR;
+			return;
+		}
+		break;
+	case -ERESTARTNOINTR:
+		break;
+	default:
+		return;
+	}
+	tf->rax = tf->error; /* the call's number (syscall_dispatch kept it) */
+	tf->rip -= 2;        /* back onto the 2-byte `syscall` instruction */
 }
 
 /* Run sig's action for the current thread: a handler frame, nothing, or
@@ -73,6 +139,7 @@ static void deliver(struct trap_frame *tf, int sig, const struct ksiginfo *info,
 			user_fault_kill(sig, info->addr, reason, tf);
 		do_exit_group(W_EXITCODE(0, sig));
 	}
+	signal_syscall_restart(tf, &ka); /* before the frame saves rax and rip */
 	if (setup_rt_frame(tf, sig, &ka, info))
 		user_fault_kill(SIGSEGV, tf->rsp, "cannot write a signal frame on the stack", tf);
 }
@@ -82,8 +149,13 @@ void handle_signals(struct trap_frame *tf)
 	struct task *t = current;
 	struct process *p = t->proc;
 	uint64_t pend = (load_relaxed(&t->sigpending) | load_relaxed(&p->sigpending)) & ~t->sigmask;
-	if (!pend)
+	if (!pend) {
+		if (t->restore_sigmask) { /* rt_sigsuspend ended with no handler to run */
+			t->sigmask = t->saved_sigmask;
+			t->restore_sigmask = false;
+		}
 		return;
+	}
 	int sig = __builtin_ctzll(pend) + 1;
 	struct ksiginfo info = { .signo = sig };
 	unsigned long f = spin_lock_irqsave(&p->lock);
@@ -98,6 +170,10 @@ void handle_signals(struct trap_frame *tf)
 	}
 	spin_unlock_irqrestore(&p->lock, f);
 	deliver(tf, sig, &info, NULL);
+	if (t->restore_sigmask) { /* no frame was pushed (ignored by now) */
+		t->sigmask = t->saved_sigmask;
+		t->restore_sigmask = false;
+	}
 }
 
 void force_sig_fault(int sig, int code, uint64_t addr, const char *reason, struct trap_frame *tf)
@@ -170,6 +246,99 @@ static long sys_rt_sigpending(uint64_t __user *set, size_t sigsetsize)
 	return copy_to_user(set, &pend, sigsetsize) ? -EFAULT : 0;
 }
 
+/* Sleep until a signal the thread does not block is pending. */
+static void sleep_for_signal(void)
+{
+	while (!signal_pending())
+		sleep_until_intr(0);
+}
+
+static long sys_pause(void)
+{
+	sleep_for_signal();
+	return -ERESTARTNOHAND; /* -EINTR once the handler has run */
+}
+
+/* Wait with `mask` as the thread's mask; the old one comes back after the
+ * handler (the frame saves it: signal_frame.c), or on the way out when no
+ * handler runs. */
+static long sys_rt_sigsuspend(const uint64_t __user *umask, size_t sigsetsize)
+{
+	if (sigsetsize != 8)
+		return -EINVAL;
+	uint64_t mask;
+	if (copy_from_user(&mask, umask, 8))
+		return -EFAULT;
+	struct task *t = current;
+	t->saved_sigmask = t->sigmask;
+	t->restore_sigmask = true;
+	WRITE_ONCE(t->sigmask, mask & ~UNBLOCKABLE);
+	sleep_for_signal();
+	return -ERESTARTNOHAND;
+}
+
+/* Take the lowest signal of `set` pending for the thread (its own first,
+ * then the process's): its number, 0 if none. */
+static int dequeue_signal(uint64_t set, struct ksiginfo *info)
+{
+	struct task *t = current;
+	struct process *p = t->proc;
+	unsigned long f = spin_lock_irqsave(&p->lock);
+	uint64_t own = load_relaxed(&t->sigpending) & set, shared = load_relaxed(&p->sigpending) & set;
+	int sig = 0;
+	memset(info, 0, sizeof(*info));
+	if (own) {
+		sig = __builtin_ctzll(own) + 1;
+		fetch_and(&t->sigpending, ~SIGBIT(sig));
+		info->code = SI_TKILL;
+		info->pid = t->sigsender[sig];
+	} else if (shared) {
+		sig = __builtin_ctzll(shared) + 1;
+		fetch_and(&p->sigpending, ~SIGBIT(sig));
+		info->code = SI_USER;
+		info->pid = p->sigsender[sig];
+	}
+	info->signo = sig;
+	spin_unlock_irqrestore(&p->lock, f);
+	return sig;
+}
+
+/* While it waits the thread accepts the signals of `set` even if it blocks
+ * them (Linux's real_blocked): a process-directed one may choose it. */
+static long sys_rt_sigtimedwait(const uint64_t __user *uset, struct ksiginfo __user *uinfo, const void __user *uts,
+				size_t sigsetsize)
+{
+	if (sigsetsize != 8)
+		return -EINVAL;
+	uint64_t set;
+	if (copy_from_user(&set, uset, 8))
+		return -EFAULT;
+	set &= ~UNBLOCKABLE;
+	uint64_t ns = 0, deadline = 0;
+	if (uts) {
+		long r = timespec_from_user(uts, &ns);
+		if (r)
+			return r;
+		deadline = time_ns() + ns;
+	}
+	struct task *t = current;
+	struct ksiginfo info;
+	int sig = dequeue_signal(set, &info);
+	if (!sig && !(uts && ns == 0)) {
+		uint64_t saved = t->sigmask;
+		WRITE_ONCE(t->sigmask, saved & ~set);
+		while (!(sig = dequeue_signal(set, &info)) && !signal_pending())
+			if (sleep_until_intr(deadline ? deadline : 0) == 0 && deadline && time_ns() >= deadline)
+				break;
+		WRITE_ONCE(t->sigmask, saved);
+	}
+	if (!sig)
+		return signal_pending() ? -EINTR : -EAGAIN;
+	if (uinfo && copy_to_user(uinfo, &info, sizeof(info)))
+		return -EFAULT;
+	return sig;
+}
+
 static long sys_kill(int pid, int sig)
 {
 	if (sig < 0 || sig > NSIG)
@@ -208,5 +377,8 @@ SYSCALL(rt_sigaction, sys_rt_sigaction);
 SYSCALL(rt_sigprocmask, sys_rt_sigprocmask);
 SYSCALL(rt_sigpending, sys_rt_sigpending);
 SYSCALL(kill, sys_kill);
+SYSCALL(pause, sys_pause);
+SYSCALL(rt_sigsuspend, sys_rt_sigsuspend);
+SYSCALL(rt_sigtimedwait, sys_rt_sigtimedwait);
 SYSCALL(tkill, sys_tkill);
 SYSCALL(tgkill, sys_tgkill);

@@ -169,9 +169,12 @@ int setup_rt_frame(struct trap_frame *tf, int sig, const struct k_sigaction *ka,
 	sc->trapno = tf->vector < 32 ? tf->vector : 0;
 	sc->err = tf->vector < 32 ? tf->error : 0;
 	sc->cr2 = info->addr;
-	sc->oldmask = t->sigmask;
+	/* the mask rt_sigreturn restores: rt_sigsuspend's caller's, not the
+	 * one it waited with */
+	uint64_t mask = t->restore_sigmask ? t->saved_sigmask : t->sigmask;
+	sc->oldmask = mask;
 	sc->fpstate = fp;
-	f.uc.uc_sigmask = t->sigmask;
+	f.uc.uc_sigmask = mask;
 	f.info = *info;
 
 	fpu_save(t->fpu); /* the user's registers: the kernel never touches them */
@@ -194,7 +197,8 @@ int setup_rt_frame(struct trap_frame *tf, int sig, const struct k_sigaction *ka,
 	tf->ss = GDT_USER_DS | 3;
 	/* the handler starts with a clean FPU control state, as on Linux */
 	uint64_t blocked = ka->mask | ((ka->flags & SA_NODEFER) ? 0 : SIGBIT(sig));
-	t->sigmask = (t->sigmask | blocked) & ~UNBLOCKABLE;
+	t->sigmask = (mask | blocked) & ~UNBLOCKABLE;
+	t->restore_sigmask = false;
 	return 0;
 }
 

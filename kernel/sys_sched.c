@@ -87,7 +87,8 @@ static long sys_nanosleep(const void __user *ureq, void __user *urem)
 	if (r)
 		return r;
 	uint64_t deadline = time_ns() + ns;
-	return sleep_until(deadline) ? write_remaining(urem, deadline) : 0;
+	/* a handled signal ends it with -EINTR and the time left (never restarted) */
+	return sleep_until_intr(deadline) ? write_remaining(urem, deadline) : 0;
 }
 
 static long sys_clock_nanosleep(int clock, int flags, const void __user *ureq, void __user *urem)
@@ -105,7 +106,7 @@ static long sys_clock_nanosleep(int clock, int flags, const void __user *ureq, v
 		deadline = ns > realtime_ns() ? time_ns() + (ns - realtime_ns()) : time_ns();
 	else
 		deadline = ns;
-	if (!sleep_until(deadline ? deadline : 1))
+	if (!sleep_until_intr(deadline ? deadline : 1))
 		return 0;
 	return flags & TIMER_ABSTIME ? -EINTR : write_remaining(urem, deadline);
 }

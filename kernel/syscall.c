@@ -51,6 +51,7 @@ void syscall_init_cpu(void)
 void syscall_dispatch(struct trap_frame *tf)
 {
 	uint64_t nr = tf->rax;
+	tf->error = nr; /* for a restart after a signal (signal_syscall_restart) */
 	syscall_fn fn = nr < NR_SYSCALLS ? table[nr] : NULL;
 	if (!fn) {
 		if (nr < NR_SYSCALLS && !(fetch_or(&unknown_logged[nr / 64], 1ull << (nr % 64)) & (1ull << (nr % 64))))
@@ -80,11 +81,13 @@ void exit_to_user(struct trap_frame *tf)
 			irq_enable();
 			do_exit_thread(0);
 		}
-		if (current->sigpending || current->proc->sigpending) {
+		if (current->sigpending || current->proc->sigpending || current->restore_sigmask) {
 			irq_enable();
 			handle_signals(tf);
 			irq_disable();
 		}
+		/* interrupted with no handler to run: the call again */
+		signal_syscall_restart(tf, NULL);
 		/* Leaving the kernel: no epoch reference survives this (a
 		 * quiescent state), and a good moment for due callbacks. */
 		epoch_quiescent_run(EPOCH_RUN_BATCH);

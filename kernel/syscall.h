@@ -47,6 +47,7 @@ void exit_to_user(struct trap_frame *tf);
 #define __NR_madvise 28
 #define __NR_dup 32
 #define __NR_dup2 33
+#define __NR_pause 34
 #define __NR_nanosleep 35
 #define __NR_getpid 39
 #define __NR_clone 56
@@ -75,6 +76,8 @@ void exit_to_user(struct trap_frame *tf);
 #define __NR_getpgid 121
 #define __NR_getsid 124
 #define __NR_rt_sigpending 127
+#define __NR_rt_sigtimedwait 128
+#define __NR_rt_sigsuspend 130
 #define __NR_sigaltstack 131
 #define __NR_arch_prctl 158
 #define __NR_sync 162

@@ -195,9 +195,8 @@ long tty_read_uio(struct file *f, struct uio *u)
 		if (!tty_readable()) {
 			if (READ_ONCE(f->flags) & O_NONBLOCK)
 				return -EAGAIN;
-			int r = wait_event_killable(tty.readq, tty_readable());
-			if (r)
-				return r;
+			if (wait_event_interruptible(tty.readq, tty_readable()))
+				return -ERESTARTSYS;
 		}
 		mutex_lock(&tty.read_mutex);
 		long r = tty_readable() ? tty_take_line(u) : -EAGAIN;

@@ -43,10 +43,14 @@ void wake_up_one(struct wait_queue *wq); /* all non-exclusive waiters and the fi
  * or the process is being killed.  Returns 0, -ETIMEDOUT or -EINTR.  The
  * caller has called prepare_to_wait() and re-checked its condition. */
 int wait_sleep(uint64_t deadline_ns);
+/* The same, interruptible: also -EINTR when signal_pending() (a signal the
+ * thread does not block is pending: its handler should run).  System calls
+ * that sleep this way return -ERESTARTSYS or -EINTR as Linux's do. */
+int wait_sleep_intr(uint64_t deadline_ns);
 
 /* Sleep until cond holds; -EINTR if the process is killed first, or
  * -ETIMEDOUT once time_ns() >= deadline_ns (0: no deadline). */
-#define wait_event_deadline(wq, cond, deadline_ns)                       \
+#define __wait_event(wq, cond, deadline_ns, sleep)                       \
 	({                                                               \
 		struct waiter __w = { .task = NULL };                    \
 		int __r = 0;                                             \
@@ -54,13 +58,17 @@ int wait_sleep(uint64_t deadline_ns);
 			prepare_to_wait(&(wq), &__w);                    \
 			if (cond)                                        \
 				break;                                   \
-			__r = wait_sleep(deadline_ns);                   \
+			__r = sleep(deadline_ns);                        \
 			if (__r)                                         \
 				break;                                   \
 		}                                                        \
 		finish_wait(&(wq), &__w);                                \
 		(__r && (cond)) ? 0 : __r;                               \
 	})
+#define wait_event_deadline(wq, cond, deadline_ns) __wait_event(wq, cond, deadline_ns, wait_sleep)
+/* ... or -EINTR when a signal the thread does not block is pending. */
+#define wait_event_interruptible_deadline(wq, cond, deadline_ns) __wait_event(wq, cond, deadline_ns, wait_sleep_intr)
+#define wait_event_interruptible(wq, cond) __wait_event(wq, cond, 0, wait_sleep_intr)
 #define wait_event_killable(wq, cond) wait_event_deadline(wq, cond, 0)
 
 /* A sleeping mutex: one owner; waiters sleep in FIFO order. */
