@@ -260,6 +260,13 @@ LOCK_MODE=vma expect_boot lock-mode-vma 2 128M 33 "ktest=boot.symbol mm.lock=vma
 LOCK_MODE=vma expect_boot lock-mode-default 2 128M 33 "ktest=boot.symbol" '^ok 1 boot.symbol_lookup$'
 LOCK_MODE=vma expect_boot lock-mode-bogus 2 128M 33 "ktest=boot.symbol mm.lock=bogus" \
 	'^mm: mm\.lock=bogus is not a lock mode this kernel has; using vma$' '^ok 1 boot.symbol_lookup$'
+# The spinlock kind: test-and-set under a hypervisor (every QEMU boot here,
+# so the rest of the suite runs it), fair tickets on bare metal - forced
+# here, so the locks real PCs run are tested too, on 4 CPUs.
+expect_boot spinlock-default 2 128M 33 "ktest=spinlock.,smp." \
+	'^spinlock: test-and-set \(under a hypervisor' '# ktest: [1-9][0-9]* passed, 0 failed'
+expect_boot spinlock-ticket 4 128M 33 "ktest=spinlock.,smp.,epoch.synchronize spinlock=ticket" \
+	'^spinlock: ticket \(spinlock= on the command line\)$' '# ktest: [1-9][0-9]* passed, 0 failed'
 # The page-zeroing routine: clear_page=NAME forces one (the clear_page
 # ktests then run with it as clear_page()); an unknown name is warned about,
 # with the valid ones, and the boot times them as without it.
