@@ -7,7 +7,12 @@
  *
  *     [ the interrupted stack ... ]
  *     128-byte red zone (not on the alternate stack)
- *     fpstate: 512-byte fxsave image of x87/SSE (64-byte aligned)
+ *     fpstate (64-byte aligned): with xsave, the whole xsave image (x87,
+ *              SSE, AVX...) with Linux's software bytes in its bytes
+ *              464..511 (FP_XSTATE_MAGIC1, sizes, features) and
+ *              FP_XSTATE_MAGIC2 just after it, uc_flags UC_FP_XSTATE -
+ *              what glibc and programs reading uc_mcontext.fpregs check;
+ *              without xsave, the 512-byte fxsave image
  *     struct rt_sigframe:  pretcode   = sa_restorer (musl's __restore_rt,
  *                                       which calls rt_sigreturn)
  *                          uc         = struct ucontext: flags, link,
@@ -36,6 +41,7 @@
 #include "kernel/string.h"
 #include "kernel/syscall.h"
 #include "kernel/uaccess.h"
+#include "mm/slab.h"
 
 struct sigcontext {
 	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
@@ -74,7 +80,20 @@ _Static_assert(sizeof(struct ksiginfo) == 128, "siginfo layout");
 #define UC_FP_XSTATE 0x1
 #define UC_SIGCONTEXT_SS 0x2
 #define UC_STRICT_RESTORE_SS 0x4
-#define FPSTATE_SIZE 512
+#define FPSTATE_SIZE 512 /* the fxsave image (the legacy part of an xsave one) */
+#define FP_XSTATE_MAGIC1 0x46505853u
+#define FP_XSTATE_MAGIC2 0x46505845u
+
+/* Linux's struct _fpx_sw_bytes, in the fxsave image's bytes 464..511. */
+struct fpx_sw_bytes {
+	uint32_t magic1;
+	uint32_t extended_size; /* xstate_size + the 4 bytes of magic2 */
+	uint64_t xfeatures;
+	uint32_t xstate_size;
+	uint32_t padding[7];
+};
+_Static_assert(sizeof(struct fpx_sw_bytes) == 48, "fpx_sw_bytes layout");
+#define FPX_SW_OFFSET 464
 /* The rflags bits user code may set through sigreturn (Linux's FIX_EFLAGS). */
 #define FIX_EFLAGS 0x50dd5ul /* AC RF OF DF TF SF ZF AF PF CF */
 #define RFLAGS_TF 0x100ul
@@ -151,13 +170,14 @@ int setup_rt_frame(struct trap_frame *tf, int sig, const struct k_sigaction *ka,
 	}
 	if (!(ka->flags & SA_RESTORER))
 		return -EFAULT; /* x86_64 has no default trampoline */
-	uint64_t fp = ALIGN_DOWN(sp - FPSTATE_SIZE, 64);
+	uint32_t xsize = fpu_xstate_size();
+	uint64_t fp = ALIGN_DOWN(sp - (xsize ? xsize + 4 : FPSTATE_SIZE), 64);
 	uint64_t frame_addr = ALIGN_DOWN(fp - sizeof(struct rt_sigframe), 16) - 8;
 
 	struct rt_sigframe f;
 	memset(&f, 0, sizeof(f));
 	f.pretcode = ka->restorer;
-	f.uc.uc_flags = UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS;
+	f.uc.uc_flags = UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS | (xsize ? UC_FP_XSTATE : 0);
 	save_altstack(t, &f.uc.uc_stack, tf->rsp);
 	struct sigcontext *sc = &f.uc.uc_mcontext;
 	sc->r8 = tf->r8, sc->r9 = tf->r9, sc->r10 = tf->r10, sc->r11 = tf->r11;
@@ -178,7 +198,12 @@ int setup_rt_frame(struct trap_frame *tf, int sig, const struct k_sigaction *ka,
 	f.info = *info;
 
 	fpu_save(t->fpu); /* the user's registers: the kernel never touches them */
-	if (copy_to_user((void __user *)fp, t->fpu, FPSTATE_SIZE) ||
+	struct fpx_sw_bytes sw = { .magic1 = FP_XSTATE_MAGIC1, .extended_size = xsize + 4,
+				   .xfeatures = fpu_xfeatures(), .xstate_size = xsize };
+	uint32_t magic2 = FP_XSTATE_MAGIC2;
+	if (copy_to_user((void __user *)fp, t->fpu, xsize ? xsize : FPSTATE_SIZE) ||
+	    (xsize && (copy_to_user((void __user *)(fp + FPX_SW_OFFSET), &sw, sizeof(sw)) ||
+		       copy_to_user((void __user *)(fp + xsize), &magic2, 4))) ||
 	    copy_to_user((void __user *)frame_addr, &f, sizeof(f)))
 		return -EFAULT;
 	if (t->sas_ss_flags & SS_AUTODISARM) {
@@ -203,6 +228,32 @@ int setup_rt_frame(struct trap_frame *tf, int sig, const struct k_sigaction *ka,
 }
 
 /* ---- return ---- */
+
+/* The FPU state from a frame's fpstate at user address `fp`, whose first
+ * 512 bytes are in fx: the whole xsave image when the software bytes and
+ * magic2 say it is one of this CPU's size (as Linux checks), else the
+ * legacy x87/SSE part.  0, or -1 for a bad frame. */
+static int restore_fpstate(struct task *t, uint64_t fp, const uint8_t *fx)
+{
+	struct fpx_sw_bytes sw;
+	uint32_t xsize = fpu_xstate_size(), magic2 = 0;
+	memcpy(&sw, fx + FPX_SW_OFFSET, sizeof(sw));
+	bool xstate = xsize && sw.magic1 == FP_XSTATE_MAGIC1 && sw.xstate_size == xsize &&
+		      sw.extended_size == xsize + 4 && !copy_from_user(&magic2, (const void __user *)(fp + xsize), 4) &&
+		      magic2 == FP_XSTATE_MAGIC2;
+	fpu_save(t->fpu);
+	if (!xstate) {
+		fpu_set_legacy(t->fpu, fx);
+	} else {
+		uint8_t *img = kmalloc(xsize);
+		int r = !img || copy_from_user(img, (const void __user *)fp, xsize) ? -1 : fpu_set_xstate(t->fpu, img);
+		kfree(img);
+		if (r)
+			return -1;
+	}
+	fpu_restore(t->fpu);
+	return 0;
+}
 
 static bool canonical(uint64_t a) { return a < (1ull << 47) || a >= 0xffff800000000000ull; }
 
@@ -230,11 +281,8 @@ static long sys_rt_sigreturn(void)
 	tf->ss = GDT_USER_DS | 3;
 	tf->vector = VEC_SYSCALL;
 	t->sigmask = uc.uc_sigmask & ~UNBLOCKABLE;
-	if (sc->fpstate) {
-		fpu_save(t->fpu);
-		fpu_set_legacy(t->fpu, fx);
-		fpu_restore(t->fpu);
-	}
+	if (sc->fpstate && restore_fpstate(t, sc->fpstate, fx))
+		goto bad;
 	do_sigaltstack(&uc.uc_stack, NULL, tf->rsp); /* errors other than faults are ignored, as on Linux */
 	return (long)tf->rax; /* the syscall return path stores this into rax: keep the restored value */
 bad:

@@ -86,6 +86,25 @@ void *fpu_alloc(void)
 
 void fpu_free(void *area) { page_free(area, 0); }
 
+uint32_t fpu_xstate_size(void) { return use_xsave ? area_size : 0; }
+uint64_t fpu_xfeatures(void) { return xcr0; }
+
+int fpu_set_xstate(void *area, const void *image)
+{
+	const uint8_t *hdr = (const uint8_t *)image + 512; /* XSTATE_BV, XCOMP_BV, 48 reserved bytes */
+	uint64_t bv, comp;
+	memcpy(&bv, hdr, 8);
+	memcpy(&comp, hdr + 8, 8);
+	if (!use_xsave || (bv & ~xcr0) || comp)
+		return -1;
+	for (int i = 16; i < 64; i++)
+		if (hdr[i])
+			return -1;
+	memcpy((uint8_t *)area + 512, hdr, area_size - 512);
+	fpu_set_legacy(area, image); /* MXCSR checked; x87/SSE always from the image */
+	return 0;
+}
+
 void fpu_set_legacy(void *area, const void *legacy)
 {
 	uint8_t *a = area;

@@ -17,3 +17,12 @@ void fpu_reset(void *area); /* back to the initial state (exec) */
 /* Signal return: take x87/SSE state from a 512-byte fxsave image (user
  * supplied: MXCSR's reserved bits are cleared, so restoring cannot fault). */
 void fpu_set_legacy(void *area, const void *legacy);
+/* Signal frames in Linux's xsave layout: the size of a full xsave image
+ * (0 when the CPU saves with fxsave: frames carry the 512-byte image) and
+ * the features it holds (XCR0). */
+uint32_t fpu_xstate_size(void);
+uint64_t fpu_xfeatures(void);
+/* Signal return with a full xsave image of fpu_xstate_size() bytes (user
+ * supplied): 0, or -1 when its header would make xrstor fault (features
+ * not enabled, a compacted form, reserved bytes set). */
+int fpu_set_xstate(void *area, const void *image);
