@@ -35,6 +35,7 @@ struct process *process_alloc(void)
 	list_init(&p->sibling);
 	list_init(&p->all_node);
 	wait_queue_init(&p->child_wait, "child_wait");
+	wait_queue_init(&p->stop_wait, "stop_wait");
 	strlcpy(p->cwd, "/", sizeof(p->cwd));
 	p->state = PROC_ALIVE;
 	return p;
@@ -111,7 +112,7 @@ bool fatal_signal_pending(void)
  * p->exec_task: sleepers are woken (killable sleeps return -EINTR),
  * running ones get an IPI and see it on their way back to user mode.
  * Caller holds p->lock. */
-static void kick_other_threads(struct process *p)
+void kick_other_threads(struct process *p)
 {
 	assert_held(&p->lock);
 	struct list_head *pos;
@@ -301,6 +302,26 @@ static struct process *find_zombie(struct process *me, int pid, bool *any)
 	return NULL;
 }
 
+/* A live child matching pid with a stop (WUNTRACED) or continue
+ * (WCONTINUED) to report: its pid, the status in *st, and the report is
+ * consumed; 0 if none.  Under proc_tree_lock. */
+static int take_report(struct process *me, int pid, int options, int *st)
+{
+	struct list_head *pos;
+	list_for_each(pos, &me->children) {
+		struct process *c = list_entry(pos, struct process, sibling);
+		if ((pid > 0 && c->pid != pid) || c->state == PROC_ZOMBIE || !c->report)
+			continue;
+		bool cont = c->report == 0xffff;
+		if ((cont && (options & WCONTINUED)) || (!cont && (options & WUNTRACED))) {
+			*st = c->report;
+			c->report = 0;
+			return c->pid;
+		}
+	}
+	return 0;
+}
+
 static long sys_wait4(int pid, int __user *status, int options, void __user *rusage)
 {
 	if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | __WNOTHREAD | __WALL | __WCLONE))
@@ -317,15 +338,24 @@ static long sys_wait4(int pid, int __user *status, int options, void __user *rus
 		unsigned long f = spin_lock_irqsave(&proc_tree_lock);
 		bool any;
 		struct process *z = find_zombie(me, pid, &any);
+		int st = 0, reported = 0;
 		if (z) {
 			list_del(&z->sibling);
 			list_del(&z->all_node);
+		} else if (options & (WUNTRACED | WCONTINUED)) {
+			reported = take_report(me, pid, options, &st);
 		}
 		spin_unlock_irqrestore(&proc_tree_lock, f);
+		if (reported) {
+			finish_wait(&me->child_wait, &w);
+			if ((status && put_user(st, status)) || (rusage && clear_user(rusage, 144)))
+				return -EFAULT;
+			return reported;
+		}
 		if (z) {
 			finish_wait(&me->child_wait, &w);
 			r = z->pid;
-			int st = z->exit_status;
+			st = z->exit_status;
 			process_free(z);
 			if (status && put_user(st, status))
 				return -EFAULT;

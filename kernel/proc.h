@@ -54,6 +54,13 @@ struct k_sigaction {
 
 enum proc_state { PROC_ALIVE, PROC_ZOMBIE };
 
+/* Job control (SIGSTOP & co., SIGCONT): signal.c.  RUNNING -> STOPPING (a
+ * stop signal arrived; every thread parks on its way to user mode) ->
+ * STOPPED (the last to park told the parent) -> CONTINUED (SIGCONT: the
+ * first to wake tells the parent) -> RUNNING.  SIGCONT during STOPPING
+ * goes straight back to RUNNING, unreported, as on Linux. */
+enum jobctl { JOB_RUNNING, JOB_STOPPING, JOB_STOPPED, JOB_CONTINUED };
+
 struct process {
 	int pid;                     /* fixed: tid of the first thread */
 	char name[16];               /* basename of the program (exec) */
@@ -70,6 +77,10 @@ struct process {
 	struct k_sigaction sig[NSIG + 1]; /* under lock */
 	uint64_t sigpending;         /* process-directed signals, atomic */
 	int sigsender[NSIG + 1];     /* kill: the sender's pid per pending signal (siginfo); under lock */
+	enum jobctl jobctl;          /* under lock (read without it to decide whether to look) */
+	int stop_sig;                /* the signal that stopped it; under lock */
+	int nparked;                 /* threads parked in do_signal_stop; under lock */
+	struct wait_queue stop_wait; /* stopped threads park here */
 
 	/* under proc_tree_lock */
 	enum proc_state state;
@@ -77,6 +88,8 @@ struct process {
 	struct list_head children;
 	struct list_head sibling;    /* in parent->children */
 	struct wait_queue child_wait; /* the parent sleeps here in wait4 */
+	int report;                  /* for the parent's wait4 WUNTRACED/WCONTINUED: a wait status
+				      * (0x7f | sig << 8 stopped, 0xffff continued), 0 none */
 	struct list_head all_node;   /* in all_processes, under proc_tree_lock */
 };
 
@@ -110,6 +123,15 @@ int send_signal(struct process *p, struct task *t, int sig);
 /* Deliver pending signals on the way back to user mode: a handler's frame
  * on the user stack, or the default action. */
 void handle_signals(struct trap_frame *tf);
+/* The process is stopping or stopped: park until SIGCONT or death. */
+void do_signal_stop(void);
+/* The only reason signal_pending() is true is a stop (no fatal signal, no
+ * signal to handle): a sleep that must not end early (nanosleep) parks in
+ * place and goes on after SIGCONT, as Linux's restart_block does. */
+bool signal_stop_only(void);
+/* Wake every thread of p but the caller (sleepers wake, running ones get
+ * an IPI): they look at p's state on their way to user mode.  Under p->lock. */
+void kick_other_threads(struct process *p);
 /* tf is a system call's frame whose result may be an -ERESTART* code: turn
  * it into -EINTR or into a rerun of the call, as Linux decides, before the
  * handler of ka runs (NULL: no handler runs). */

@@ -43,8 +43,91 @@ bool signal_pending(void)
 	struct task *t = current;
 	if (!t->proc)
 		return false;
-	return fatal_signal_pending() ||
+	enum jobctl j = READ_ONCE(t->proc->jobctl);
+	return fatal_signal_pending() || j == JOB_STOPPING || j == JOB_STOPPED ||
 	       ((load_relaxed(&t->sigpending) | load_relaxed(&t->proc->sigpending)) & ~READ_ONCE(t->sigmask));
+}
+
+/* ---- job control ---- */
+
+static bool stop_signal(int sig) { return sig == SIGSTOP || sig == SIGTSTP || sig == 21 || sig == 22; }
+
+/* Stop p (under p->lock): a pending SIGCONT goes, every thread parks. */
+static void stop_locked(struct process *p, int sig)
+{
+	assert_held(&p->lock);
+	if (p->exiting || p->jobctl == JOB_STOPPING || p->jobctl == JOB_STOPPED)
+		return;
+	fetch_and(&p->sigpending, ~SIGBIT(SIGCONT));
+	p->jobctl = JOB_STOPPING;
+	p->stop_sig = sig;
+	kick_other_threads(p);
+}
+
+/* SIGCONT (under p->lock): pending stop signals go; a stopped process runs. */
+static void continue_locked(struct process *p)
+{
+	assert_held(&p->lock);
+	uint64_t stops = SIGBIT(SIGSTOP) | SIGBIT(SIGTSTP) | SIGBIT(21) | SIGBIT(22);
+	fetch_and(&p->sigpending, ~stops);
+	struct list_head *pos;
+	list_for_each(pos, &p->threads)
+		fetch_and(&list_entry(pos, struct task, thread_node)->sigpending, ~stops);
+	if (p->jobctl == JOB_STOPPING)
+		p->jobctl = JOB_RUNNING; /* never got as far as stopped: nothing to report */
+	else if (p->jobctl == JOB_STOPPED)
+		p->jobctl = JOB_CONTINUED;
+	else
+		return;
+	wake_up_all(&p->stop_wait);
+}
+
+/* Tell p's parent it stopped or continued (wait status st): wait4 with
+ * WUNTRACED/WCONTINUED reports it, and SIGCHLD unless the parent's
+ * handler has SA_NOCLDSTOP. */
+static void notify_parent(struct process *p, int st)
+{
+	unsigned long f = spin_lock_irqsave(&proc_tree_lock);
+	struct process *parent = p->parent;
+	if (parent) {
+		p->report = st;
+		wake_up_all(&parent->child_wait);
+		if (!(READ_ONCE(parent->sig[SIGCHLD].flags) & SA_NOCLDSTOP))
+			send_signal(parent, NULL, SIGCHLD);
+	}
+	spin_unlock_irqrestore(&proc_tree_lock, f);
+}
+
+bool signal_stop_only(void)
+{
+	struct task *t = current;
+	enum jobctl j = READ_ONCE(t->proc->jobctl);
+	return (j == JOB_STOPPING || j == JOB_STOPPED) && !fatal_signal_pending() &&
+	       !((load_relaxed(&t->sigpending) | load_relaxed(&t->proc->sigpending)) & ~READ_ONCE(t->sigmask));
+}
+
+void do_signal_stop(void)
+{
+	struct process *p = current->proc;
+	unsigned long f = spin_lock_irqsave(&p->lock);
+	int stopped = 0;
+	p->nparked++;
+	if (p->jobctl == JOB_STOPPING && p->nparked == p->nthreads) { /* the last to park reports */
+		p->jobctl = JOB_STOPPED;
+		stopped = p->stop_sig << 8 | 0x7f;
+	}
+	spin_unlock_irqrestore(&p->lock, f);
+	if (stopped)
+		notify_parent(p, stopped);
+	wait_event_killable(p->stop_wait, READ_ONCE(p->jobctl) != JOB_STOPPED && READ_ONCE(p->jobctl) != JOB_STOPPING);
+	f = spin_lock_irqsave(&p->lock);
+	p->nparked--;
+	bool continued = p->jobctl == JOB_CONTINUED;
+	if (continued)
+		p->jobctl = JOB_RUNNING;
+	spin_unlock_irqrestore(&p->lock, f);
+	if (continued) /* the first thread to wake reports */
+		notify_parent(p, 0xffff);
 }
 
 /* A thread of p that does not block sig (the first; NULL if all do), to
@@ -68,7 +151,17 @@ int send_signal(struct process *p, struct task *t, int sig)
 	int sender = current->proc ? current->proc->pid : 0;
 	unsigned long f = spin_lock_irqsave(&p->lock);
 	uint64_t handler = p->sig[sig].handler;
-	if (sig != SIGKILL && (handler == SIG_IGN || (handler == SIG_DFL && default_ignored(sig)))) {
+	if (sig == SIGCONT)
+		continue_locked(p); /* whatever its disposition; then delivered like any */
+	if (sig == SIGSTOP || (stop_signal(sig) && handler == SIG_DFL)) {
+		struct task *target = t ? t : pick_thread(p, sig);
+		if (sig == SIGSTOP || (target && !(READ_ONCE(target->sigmask) & SIGBIT(sig)))) {
+			stop_locked(p, sig);
+			spin_unlock_irqrestore(&p->lock, f);
+			return 0;
+		}
+		/* blocked: pending, and it stops the process when delivered */
+	} else if (sig != SIGKILL && (handler == SIG_IGN || (handler == SIG_DFL && default_ignored(sig)))) {
 		spin_unlock_irqrestore(&p->lock, f);
 		return 0;
 	}
@@ -132,6 +225,12 @@ static void deliver(struct trap_frame *tf, int sig, const struct ksiginfo *info,
 	if (ka.handler != SIG_DFL && ka.handler != SIG_IGN && (ka.flags & SA_RESETHAND))
 		p->sig[sig].handler = SIG_DFL;
 	spin_unlock_irqrestore(&p->lock, f);
+	if (ka.handler == SIG_DFL && stop_signal(sig)) { /* was blocked when sent */
+		f = spin_lock_irqsave(&p->lock);
+		stop_locked(p, sig);
+		spin_unlock_irqrestore(&p->lock, f);
+		return; /* exit_to_user parks us */
+	}
 	if (ka.handler == SIG_IGN || (ka.handler == SIG_DFL && default_ignored(sig)))
 		return;
 	if (ka.handler == SIG_DFL) {

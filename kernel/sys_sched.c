@@ -80,6 +80,18 @@ static long write_remaining(void __user *urem, uint64_t deadline)
 	return urem && copy_to_user(urem, ts, sizeof(ts)) ? -EFAULT : -EINTR;
 }
 
+/* Sleep till the deadline; -EINTR for a signal to handle (or death).  A
+ * stop and continue in between is not an interruption. */
+static int nap_until(uint64_t deadline)
+{
+	for (;;) {
+		int r = sleep_until_intr(deadline);
+		if (!r || !signal_stop_only())
+			return r;
+		do_signal_stop();
+	}
+}
+
 static long sys_nanosleep(const void __user *ureq, void __user *urem)
 {
 	uint64_t ns;
@@ -88,7 +100,7 @@ static long sys_nanosleep(const void __user *ureq, void __user *urem)
 		return r;
 	uint64_t deadline = time_ns() + ns;
 	/* a handled signal ends it with -EINTR and the time left (never restarted) */
-	return sleep_until_intr(deadline) ? write_remaining(urem, deadline) : 0;
+	return nap_until(deadline) ? write_remaining(urem, deadline) : 0;
 }
 
 static long sys_clock_nanosleep(int clock, int flags, const void __user *ureq, void __user *urem)
@@ -106,7 +118,7 @@ static long sys_clock_nanosleep(int clock, int flags, const void __user *ureq, v
 		deadline = ns > realtime_ns() ? time_ns() + (ns - realtime_ns()) : time_ns();
 	else
 		deadline = ns;
-	if (!sleep_until_intr(deadline ? deadline : 1))
+	if (!nap_until(deadline ? deadline : 1))
 		return 0;
 	return flags & TIMER_ABSTIME ? -EINTR : write_remaining(urem, deadline);
 }

@@ -81,6 +81,12 @@ void exit_to_user(struct trap_frame *tf)
 			irq_enable();
 			do_exit_thread(0);
 		}
+		enum jobctl j = READ_ONCE(current->proc->jobctl);
+		if (j == JOB_STOPPING || j == JOB_STOPPED) { /* SIGSTOP & co.: park till SIGCONT */
+			irq_enable();
+			do_signal_stop();
+			continue;
+		}
 		if (current->sigpending || current->proc->sigpending || current->restore_sigmask) {
 			irq_enable();
 			handle_signals(tf);
