@@ -96,6 +96,9 @@ $(ISO): $(BUILD)/kernel.elf $(ISODIR)/boot/grub/grub.cfg $(INITRD)
 	$(Q)grub-mkrescue -o $@ $(ISODIR) >$(ISO).log 2>&1 || { cat $(ISO).log; exit 1; }
 FORCE:
 
+# KVM=auto|0|1 (scripts/qemu-run.sh): KVM when /dev/kvm can be used.
+KVM ?= auto
+export KVM
 QEMU_ENV = ISO=$(ISO) CPUS=$(CPUS) MEM=$(MEM) UEFI=$(UEFI) QEMU_CPU=$(QEMU_CPU)
 
 qemu: deps
