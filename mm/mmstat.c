@@ -39,6 +39,9 @@ const char *const mmstat_names[MMSTAT_NR] = {
 	[MMSTAT_VMA_MERGE] = "vma_merge",
 	[MMSTAT_VMA_SPLIT] = "vma_split",
 	[MMSTAT_OOM_KILL] = "oom_kill",
+	[MMSTAT_COW_FAULT] = "cow_fault",
+	[MMSTAT_COW_COPY] = "cow_copy",
+	[MMSTAT_COW_REUSE] = "cow_reuse",
 };
 
 /* One cache line of counters per CPU and item row: slot[cpu].v[item]. */

@@ -45,6 +45,9 @@ enum mmstat_item {
 	MMSTAT_VMA_MERGE,          /* VMAs merged into a neighbour (mmap, mprotect, mremap, brk) */
 	MMSTAT_VMA_SPLIT,          /* VMAs split (munmap, mprotect, mremap) */
 	MMSTAT_OOM_KILL,           /* processes killed for running out of memory in a fault */
+	MMSTAT_COW_FAULT,          /* write faults on a read-only PTE of a writable private VMA (mm/cow.c) */
+	MMSTAT_COW_COPY,           /* ... that copied the page (another mm still maps it) */
+	MMSTAT_COW_REUSE,          /* ... that made the page writable again (this mm was its only user) */
 	MMSTAT_NR
 };
 
