@@ -13,7 +13,9 @@
  *    (-EFAULT: no VMA, SEGV_MAPERR; -EACCES: not allowed, SEGV_ACCERR).
  * 2. A PTE already there (a lockless peek, confirmed under its split lock)
  *    means the TLB was stale - e.g. another CPU's after an mprotect that
- *    gave more rights: flush this address here and retry the access.
+ *    gave more rights: flush this address here and retry the access -
+ *    unless it is a write to a read-only PTE of a private writable VMA: a
+ *    page fork shared copy-on-write, copied or reused by cow_fault (cow.c).
  * 3. Get the page with no spinlock held - the slow part, done in parallel
  *    by faulting threads: zeroed (anonymous), a copy of the file's bytes
  *    (file mappings), or the shared object's page (MAP_SHARED anonymous).
@@ -29,6 +31,7 @@
 #include "kernel/atomic.h"
 #include "kernel/errno.h"
 #include "kernel/string.h"
+#include "mm/cow.h"
 #include "mm/frame.h"
 #include "mm/mmap_lock.h"
 #include "mm/mmap_internal.h"
@@ -73,31 +76,50 @@ static void put_page(phys_addr_t pa)
 		frame_free(phys_to_page(pa), 0);
 }
 
-/* Is there already a PTE for va?  Then handle the fault without a page. */
-static bool pte_present_already(struct mm *mm, const struct vma *v, uint64_t va)
+/* What a fault finds at va before getting a page (pte_present_already). */
+enum pte_found {
+	PTE_NONE,  /* nothing: get a page (step 3) */
+	PTE_STALE, /* a PTE that allows the access: a stale TLB entry, flushed */
+	PTE_COW,   /* a write to a read-only page of a private writable VMA: break COW */
+};
+
+/* Is there already a PTE for va?  Then handle the fault without a page.
+ * access was checked against v->prot. */
+static enum pte_found pte_present_already(struct mm *mm, const struct vma *v, uint64_t va, unsigned access)
 {
 	uint64_t *table = pt_table(mm, va, false);
 	if (!table || !pte_has_frame(READ_ONCE(table[PT_INDEX(va)])))
-		return false;
+		return PTE_NONE;
 	struct spinlock *ptl;
 	uint64_t *pte = pte_offset_lock(mm, va, false, &ptl);
-	bool done = pte_has_frame(*pte);
-	if (done && !(*pte & PTE_P)) /* PROT_NONE kept the frame; the VMA allows access again */
-		WRITE_ONCE(*pte, (*pte & PTE_ADDR_MASK) | prot_to_pte(v->prot));
+	uint64_t e = *pte;
+	enum pte_found found = pte_has_frame(e) ? PTE_STALE : PTE_NONE;
+	if (found && !(e & PTE_P)) { /* PROT_NONE kept the frame; the VMA allows access again */
+		e = (e & PTE_ADDR_MASK) | cow_pte_bits(v->flags, v->prot, e & PTE_ADDR_MASK);
+		WRITE_ONCE(*pte, e);
+	}
+	if (found && (access & FAULT_WRITE) && !(e & PTE_W) && !(v->flags & VM_SHARED))
+		found = PTE_COW; /* (access_ok: the VMA is writable) */
 	pte_unlock(ptl);
-	if (done) {
+	if (found == PTE_STALE) {
 		invlpg(va); /* a stale entry of this CPU's TLB */
 		mmstat_inc(MMSTAT_FAULT_SPURIOUS);
 	}
-	return done;
+	return found;
 }
 
 /* Steps 2-4 for an address in v, which cannot change meanwhile (the
  * caller holds its read lock or mmap_lock). */
-static int fault_in_page(struct mm *mm, const struct vma *v, uint64_t va)
+static int fault_in_page(struct mm *mm, const struct vma *v, uint64_t va, unsigned access)
 {
-	if (pte_present_already(mm, v, va))
+	switch (pte_present_already(mm, v, va, access)) {
+	case PTE_STALE:
 		return 0;
+	case PTE_COW:
+		return cow_fault(mm, v, va);
+	case PTE_NONE:
+		break;
+	}
 	phys_addr_t pa;
 	int r = get_page(v, va, &pa);
 	struct spinlock *ptl;
@@ -177,7 +199,7 @@ static int fault_locked(struct mm *mm, uint64_t addr, unsigned access)
 		mmstat_inc(MMSTAT_FAULT_SEGV_ACCERR);
 		r = -EACCES;
 	} else {
-		r = fault_in_page(mm, v, ALIGN_DOWN(addr, PAGE_SIZE));
+		r = fault_in_page(mm, v, ALIGN_DOWN(addr, PAGE_SIZE), access);
 	}
 	mmap_read_unlock(mm);
 	return r;
@@ -198,7 +220,7 @@ int mm_fault(struct mm *mm, uint64_t addr, unsigned access)
 	}
 	int r;
 	if (access_ok(v, access)) {
-		r = fault_in_page(mm, v, ALIGN_DOWN(addr, PAGE_SIZE));
+		r = fault_in_page(mm, v, ALIGN_DOWN(addr, PAGE_SIZE), access);
 	} else {
 		/* As Linux: a VMA that exists but forbids the access is
 		 * SEGV_ACCERR, decided under its lock (it cannot grow). */

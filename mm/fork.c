@@ -1,10 +1,14 @@
 /* fork.c - copying an address space for fork (clone without CLONE_VM).
  *
- * The copy is eager: every private page the parent has is copied now (no
- * copy-on-write yet), and MAP_SHARED pages are mapped into the child too,
- * their mapcount counting both.  The parent's mmap_lock is held for write
- * throughout, so its VMAs and page tables stand still (its other threads
- * may still write to the pages being copied, as they may on Linux).
+ * No page is copied now: every page the parent has is mapped into the
+ * child too, its mapcount counting both.  MAP_SHARED pages stay writable
+ * in both; private pages become copy-on-write: W is cleared in the
+ * parent's PTE and the child's, and the first write in either copies the
+ * page or, once the other has let go of it, reuses it (mm/cow.c).  The
+ * parent's TLBs are flushed before its mmap_lock is released.  Its
+ * mmap_lock is held for write throughout and every VMA write-locked, so
+ * its VMAs and page tables stand still; its other threads may still write
+ * through translations cached before the flush, as they may on Linux.
  * Each PTE is read under the parent table's split lock and written under
  * the child's (never both at once).  Lock order: parent mmap_lock -> child
  * mmap_lock (the child is not visible to anyone yet). */
@@ -16,12 +20,37 @@
 #include "kernel/atomic.h"
 #include "kernel/errno.h"
 #include "kernel/string.h"
+#include "mm/cow.h"
 #include "mm/frame.h"
 #include "mm/slab.h"
 
-/* Copy the pages of [v->start, v->end) from parent to child. */
-static int copy_vma_pages(struct mm *parent, struct mm *child, const struct vma *v)
+/* The page the child maps at va of private v: the parent's page pa itself,
+ * shared copy-on-write (its mapcount counting the child), or - when it is
+ * shared among too many mms already - a copy.  0, or -ENOMEM. */
+static int child_page(phys_addr_t *pa)
 {
+	struct page *pg = phys_to_page(*pa);
+	if (load_relaxed(&pg->mapcount) < COW_MAX_MAPCOUNT) {
+		fetch_add(&pg->mapcount, 1);
+		return 0;
+	}
+	void *copy = page_alloc(0, false);
+	if (!copy)
+		return -ENOMEM;
+	/* the parent's other threads may write meanwhile, as on Linux */
+	memcpy(copy, phys_to_virt(*pa), PAGE_SIZE);
+	*pa = virt_to_phys(copy);
+	phys_to_page(*pa)->mapcount = 1;
+	return 0;
+}
+
+/* Map the pages of [v->start, v->end) of parent into child: MAP_SHARED
+ * pages writable in both, private ones copy-on-write (W cleared in the
+ * parent's PTE too, under its split lock).  *wrprotected: a parent PTE
+ * lost W (its TLBs need a flush). */
+static int copy_vma_pages(struct mm *parent, struct mm *child, const struct vma *v, bool *wrprotected)
+{
+	bool private = !(v->flags & VM_SHARED);
 	for (uint64_t va = v->start; va < v->end; va += PAGE_SIZE) {
 		struct spinlock *sptl, *dptl;
 		uint64_t *src = pte_offset_lock(parent, va, false, &sptl);
@@ -30,21 +59,24 @@ static int copy_vma_pages(struct mm *parent, struct mm *child, const struct vma 
 			continue;
 		}
 		uint64_t e = *src;
-		pte_unlock(sptl);
-		if (!pte_has_frame(e))
+		if (!pte_has_frame(e)) {
+			pte_unlock(sptl);
 			continue;
-		phys_addr_t pa = e & PTE_ADDR_MASK;
-		if (v->flags & VM_SHARED) {
-			fetch_add(&phys_to_page(pa)->mapcount, 1);
-		} else {
-			void *copy = page_alloc(0, false);
-			if (!copy)
-				return -ENOMEM;
-			/* the parent's other threads may write meanwhile, as on Linux */
-			memcpy(copy, phys_to_virt(pa), PAGE_SIZE);
-			phys_to_page(virt_to_phys(copy))->mapcount = 1;
-			pa = virt_to_phys(copy);
 		}
+		phys_addr_t pa = e & PTE_ADDR_MASK;
+		int r = 0;
+		if (!private) {
+			fetch_add(&phys_to_page(pa)->mapcount, 1);
+		} else if ((r = child_page(&pa)) == 0 && pa == (e & PTE_ADDR_MASK)) {
+			if (e & PTE_W) {
+				WRITE_ONCE(*src, e & ~PTE_W);
+				*wrprotected = true;
+			}
+			e &= ~PTE_W;
+		}
+		pte_unlock(sptl);
+		if (r)
+			return r;
 		uint64_t *dst = pte_offset_lock(child, va, true, &dptl);
 		if (!dst) {
 			if (user_page_unmap(pa))
@@ -75,6 +107,7 @@ struct mm *mm_copy(struct mm *parent)
 	 * per-VMA locks a fault could install a page that fork had copied
 	 * already, or that the child then shared by mistake). */
 	vma_start_write_range(parent, 0, USER_SPACE_END);
+	bool wrprotected = false;
 	for (struct vma *v = vma_find_next(parent, 0); v; v = vma_next(parent, v)) {
 		struct vma *n = vma_dup(v);
 		if (!n) {
@@ -85,9 +118,14 @@ struct mm *mm_copy(struct mm *parent)
 			vma_free(n);
 			break;
 		}
-		if ((r = copy_vma_pages(parent, child, v)))
+		if ((r = copy_vma_pages(parent, child, v, &wrprotected)))
 			break;
 	}
+	/* Before any parent thread runs on in these VMAs: one still holding a
+	 * writable translation would write into the page the child now
+	 * shares, and after a COW break of it, into the child's page. */
+	if (wrprotected)
+		tlb_flush_mm(parent);
 	mmap_write_unlock(child);
 	mmap_write_unlock(parent);
 	if (r) {

@@ -45,7 +45,7 @@ static int mprotect_fixup(struct mm *mm, struct mmu_gather *tlb, struct vma **vp
 	vma_start_write(v); /* before the PTEs change: no fault may install old rights after */
 	v->prot = prot;
 	*vp = vma_merge_neighbours(mm, v);
-	change_prot_range(tlb, start, end, prot);
+	change_prot_range(tlb, start, end, prot, (*vp)->flags);
 	return 0;
 }
 

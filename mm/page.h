@@ -30,8 +30,10 @@ struct page {
 	uint8_t order;        /* PG_buddy: order of the free block this page heads;
 			       * PG_head: order of the allocated block it heads;
 			       * otherwise meaningless */
-	uint16_t mapcount;    /* a user page: how many page tables map it (atomic;
-			       * > 1 only for MAP_SHARED pages after fork) */
+	uint16_t mapcount;    /* a user page: how many page tables map it, plus a shared
+			       * object's reference (shmem.c) and a COW break's pin
+			       * (cow.c); atomic.  > 1 for MAP_SHARED pages and for
+			       * private pages fork shares copy-on-write (cow.h) */
 };
 
 /* Page flags.  At most one of PG_reserved, PG_buddy and PG_head is set, and

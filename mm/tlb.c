@@ -15,6 +15,7 @@
 #include "kernel/errno.h"
 #include "kernel/percpu.h"
 #include "kernel/smp.h"
+#include "mm/cow.h"
 #include "mm/frame.h"
 #include "mm/mm.h"
 #include "mm/mmap_lock.h"
@@ -122,9 +123,19 @@ static bool prot_change_needs_flush(uint64_t old, uint64_t new)
 	       ((old ^ new) & (PTE_U | PTE_ADDR_MASK | PTE_PWT | PTE_PCD | PTE_G));
 }
 
+struct prot_arg {
+	unsigned prot, vflags;
+};
+
+/* The new PTE for the new rights; a page of a private mapping that another
+ * mm still shares after fork stays read-only (cow_pte_bits): giving it W
+ * would let this mm write into the other's memory.  The first write then
+ * faults and breaks COW (mm/cow.c), as on Linux. */
 static bool set_prot_one(struct mmu_gather *tlb, uint64_t *pte, void *arg)
 {
-	uint64_t f = *(uint64_t *)arg, old = *pte;
+	const struct prot_arg *a = arg;
+	uint64_t old = *pte;
+	uint64_t f = cow_pte_bits(a->vflags, a->prot, old & PTE_ADDR_MASK);
 	uint64_t new = f ? (old & (PTE_ADDR_MASK | PTE_A | PTE_D)) | f : (old & PTE_ADDR_MASK) | PTE_PROTNONE;
 	if (new == old)
 		return false;
@@ -132,10 +143,10 @@ static bool set_prot_one(struct mmu_gather *tlb, uint64_t *pte, void *arg)
 	return prot_change_needs_flush(old, new);
 }
 
-void change_prot_range(struct mmu_gather *tlb, uint64_t start, uint64_t end, unsigned prot)
+void change_prot_range(struct mmu_gather *tlb, uint64_t start, uint64_t end, unsigned prot, unsigned vflags)
 {
-	uint64_t f = prot_to_pte(prot);
-	for_each_pte(tlb, start, end, set_prot_one, &f);
+	struct prot_arg a = { prot, vflags };
+	for_each_pte(tlb, start, end, set_prot_one, &a);
 }
 
 /* Unlink *e's table (under pt_lock) onto the gather's list. */
@@ -304,4 +315,20 @@ void tlb_finish(struct mmu_gather *tlb)
 		pgtable_retire(pg); /* after the shootdown AND a grace period: lockless walkers */
 	}
 	tlb_gather_init(tlb, mm);
+}
+
+void tlb_flush_mm(struct mm *mm)
+{
+	struct mmu_gather tlb;
+	tlb_gather_init(&tlb, mm);
+	tlb.full = true;
+	tlb_finish(&tlb);
+}
+
+void tlb_flush_page(struct mm *mm, uint64_t va)
+{
+	struct mmu_gather tlb;
+	tlb_gather_init(&tlb, mm);
+	tlb_add_range(&tlb, va, va + PAGE_SIZE);
+	tlb_finish(&tlb);
 }

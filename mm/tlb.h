@@ -39,8 +39,9 @@ void tlb_gather_init(struct mmu_gather *tlb, struct mm *mm);
 /* Clear every PTE in [start, end), dropping each page's mapcount. */
 void zap_range(struct mmu_gather *tlb, uint64_t start, uint64_t end);
 /* Give every PTE in [start, end) the rights of prot (PROT_NONE keeps the
- * frame in a not-present PTE_PROTNONE entry). */
-void change_prot_range(struct mmu_gather *tlb, uint64_t start, uint64_t end, unsigned prot);
+ * frame in a not-present PTE_PROTNONE entry); vflags are the VMA's flags:
+ * in a private mapping a page shared copy-on-write stays read-only. */
+void change_prot_range(struct mmu_gather *tlb, uint64_t start, uint64_t end, unsigned prot, unsigned vflags);
 /* Unlink the page tables that map only addresses in [floor, ceiling) and
  * overlap [start, end) - Linux's free_pgtables(): floor is the end of the
  * VMA below the unmapped range (0 if none), ceiling the start of the one
@@ -52,3 +53,9 @@ void free_pgtables(struct mmu_gather *tlb, uint64_t start, uint64_t end, uint64_
 int move_page_range(struct mmu_gather *tlb, uint64_t old, uint64_t new, uint64_t len);
 /* The shootdown, then free frames and retire tables. */
 void tlb_finish(struct mmu_gather *tlb);
+/* Flush every translation of mm on every CPU using it, now (fork, after
+ * write-protecting the parent's private pages). */
+void tlb_flush_mm(struct mm *mm);
+/* Flush va of mm on every CPU using it, now (breaking COW: no CPU may keep
+ * the old page's translation once the copy is installed). */
+void tlb_flush_page(struct mm *mm, uint64_t va);
