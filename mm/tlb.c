@@ -15,6 +15,7 @@
 #include "kernel/errno.h"
 #include "kernel/percpu.h"
 #include "kernel/smp.h"
+#include "kernel/string.h"
 #include "mm/cow.h"
 #include "mm/frame.h"
 #include "mm/mm.h"
@@ -32,6 +33,9 @@ void tlb_gather_init(struct mmu_gather *tlb, struct mm *mm)
 	tlb->nranges = 0;
 	tlb->pages = 0;
 	tlb->full = false;
+	tlb->later = tlb->later_inline;
+	tlb->nlater = 0;
+	tlb->later_max = TLB_LATER_INLINE;
 	list_init(&tlb->frames);
 	list_init(&tlb->tables);
 }
@@ -64,42 +68,83 @@ static void tlb_add_range(struct mmu_gather *tlb, uint64_t start, uint64_t end)
 	tlb->nranges++;
 }
 
-/* Apply fn to the PTEs of [start, end), one table at a time under its
- * split lock.  fn returns true when it changed a present PTE (the range
- * then needs a flush). */
+/* Apply fn to the PTEs of [start, end) that hold a frame, one table at a
+ * time under its split lock.  fn returns 1 when it changed a present PTE
+ * (the range then needs a flush), 0 when not, or -1 when it cannot go on
+ * before the gathered work is done: then the shootdown runs (tlb_finish)
+ * and fn is called again for the same PTE. */
 static void for_each_pte(struct mmu_gather *tlb, uint64_t start, uint64_t end,
-			 bool (*fn)(struct mmu_gather *, uint64_t *, void *), void *arg)
+			 int (*fn)(struct mmu_gather *, uint64_t *, void *), void *arg)
 {
 	for (uint64_t va = start; va < end;) {
 		uint64_t chunk_end = MIN(ALIGN_DOWN(va, PT_SPAN) + PT_SPAN, end);
 		struct spinlock *ptl;
 		uint64_t *pte = pte_offset_lock(tlb->mm, va, false, &ptl);
-		if (pte) {
-			uint64_t first = 0, last = 0;
-			for (uint64_t a = va; a < chunk_end; a += PAGE_SIZE, pte++) {
-				if (pte_has_frame(*pte) && fn(tlb, pte, arg)) {
-					if (!first)
-						first = a;
-					last = a + PAGE_SIZE;
-				}
-			}
-			pte_unlock(ptl);
-			if (first)
-				tlb_add_range(tlb, first, last);
+		if (!pte) {
+			va = chunk_end;
+			continue;
 		}
-		va = chunk_end;
+		uint64_t first = 0, last = 0, a;
+		int r = 0;
+		for (a = va; a < chunk_end; a += PAGE_SIZE, pte++) {
+			if (!pte_has_frame(*pte))
+				continue;
+			if ((r = fn(tlb, pte, arg)) < 0)
+				break;
+			if (r) {
+				if (!first)
+					first = a;
+				last = a + PAGE_SIZE;
+			}
+		}
+		pte_unlock(ptl);
+		if (first)
+			tlb_add_range(tlb, first, last);
+		if (r < 0)
+			tlb_finish(tlb);
+		va = r < 0 ? a : chunk_end;
 	}
 }
 
-static bool zap_one(struct mmu_gather *tlb, uint64_t *pte, void *arg)
+/* Room to remember one more page whose mapping to drop after the
+ * shootdown: the inline array, then a page allocated for it. */
+static bool later_room(struct mmu_gather *tlb)
 {
+	if (tlb->nlater < tlb->later_max)
+		return true;
+	if (tlb->later != tlb->later_inline)
+		return false;
+	phys_addr_t *more = page_alloc(0, false);
+	if (!more)
+		return false;
+	memcpy(more, tlb->later, tlb->nlater * sizeof(*more));
+	tlb->later = more;
+	tlb->later_max = PAGE_SIZE / sizeof(*more);
+	return true;
+}
+
+/* Clear a PTE.  A page only this PTE maps goes on the gather's list, to be
+ * freed after the shootdown.  A page other mms map too (copy-on-write
+ * after fork, or MAP_SHARED) keeps this mapping counted until the
+ * shootdown: were it dropped now, the other mm could find mapcount 1 and
+ * reuse the page writable (cow.c) while a CPU of this mm still reads it
+ * through a stale translation - seeing the other process's writes (Linux
+ * keeps a page reference in its mmu_gather for the same reason). */
+static int zap_one(struct mmu_gather *tlb, uint64_t *pte, void *arg)
+{
+	(void)arg;
 	uint64_t old = *pte;
-	WRITE_ONCE(*pte, 0);
 	phys_addr_t pa = old & PTE_ADDR_MASK;
-	if (user_page_unmap(pa))
+	bool shared = smp_load_acquire(&phys_to_page(pa)->mapcount) > 1;
+	if (shared && !later_room(tlb))
+		return -1;
+	WRITE_ONCE(*pte, 0);
+	if (shared)
+		tlb->later[tlb->nlater++] = pa;
+	else if (user_page_unmap(pa))
 		list_add(&phys_to_page(pa)->lru, &tlb->frames); /* freed after the shootdown */
 	fetch_sub_relaxed(&tlb->mm->rss_pages, 1);
-	return old & PTE_P;
+	return old & PTE_P ? 1 : 0;
 }
 
 void zap_range(struct mmu_gather *tlb, uint64_t start, uint64_t end)
@@ -131,14 +176,14 @@ struct prot_arg {
  * mm still shares after fork stays read-only (cow_pte_bits): giving it W
  * would let this mm write into the other's memory.  The first write then
  * faults and breaks COW (mm/cow.c), as on Linux. */
-static bool set_prot_one(struct mmu_gather *tlb, uint64_t *pte, void *arg)
+static int set_prot_one(struct mmu_gather *tlb, uint64_t *pte, void *arg)
 {
 	const struct prot_arg *a = arg;
 	uint64_t old = *pte;
 	uint64_t f = cow_pte_bits(a->vflags, a->prot, old & PTE_ADDR_MASK);
 	uint64_t new = f ? (old & (PTE_ADDR_MASK | PTE_A | PTE_D)) | f : (old & PTE_ADDR_MASK) | PTE_PROTNONE;
 	if (new == old)
-		return false;
+		return 0;
 	WRITE_ONCE(*pte, new);
 	return prot_change_needs_flush(old, new);
 }
@@ -303,6 +348,11 @@ void tlb_finish(struct mmu_gather *tlb)
 			smp_call_function_as("tlb_shootdown", &others, flush_remote, tlb, true); /* waits for every ack */
 		}
 	}
+	for (unsigned i = 0; i < tlb->nlater; i++)
+		if (user_page_unmap(tlb->later[i]))
+			frame_free(phys_to_page(tlb->later[i]), 0);
+	if (tlb->later != tlb->later_inline)
+		page_free(tlb->later, 0);
 	struct list_head *pos, *n;
 	list_for_each_safe(pos, n, &tlb->frames) {
 		struct page *pg = list_entry(pos, struct page, lru);

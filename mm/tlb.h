@@ -22,6 +22,7 @@ struct mm;
 
 #define TLB_FLUSH_MAX_PAGES 32 /* above this many pages, one CR3 reload beats invlpg each */
 #define TLB_GATHER_RANGES 8
+#define TLB_LATER_INLINE 8
 
 struct mmu_gather {
 	struct mm *mm;
@@ -32,11 +33,18 @@ struct mmu_gather {
 	uint64_t pages;                /* pages in the ranges */
 	bool full;                     /* too many: flush everything */
 	struct list_head frames;       /* user pages whose last mapping went (page->lru) */
+	phys_addr_t *later;            /* user pages other mms map too: their mapping is */
+	unsigned nlater, later_max;    /* dropped after the shootdown (later_inline, or a page) */
+	phys_addr_t later_inline[TLB_LATER_INLINE];
 	struct list_head tables;       /* unlinked page-table pages (page->lru) */
 };
 
 void tlb_gather_init(struct mmu_gather *tlb, struct mm *mm);
-/* Clear every PTE in [start, end), dropping each page's mapcount. */
+/* Clear every PTE in [start, end), dropping each page's mapcount: at once
+ * for a page only this PTE maps (freed after the shootdown), after the
+ * shootdown for one other mms map too (cow.h: none may reuse it while a
+ * CPU here still caches it).  Runs the shootdown early when it has no room
+ * left to remember them. */
 void zap_range(struct mmu_gather *tlb, uint64_t start, uint64_t end);
 /* Give every PTE in [start, end) the rights of prot (PROT_NONE keeps the
  * frame in a not-present PTE_PROTNONE entry); vflags are the VMA's flags:
