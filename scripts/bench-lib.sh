@@ -9,9 +9,9 @@
 #            the kernel is configured; Debian: always) or nothp
 #            (transparent_hugepage=never); host: host
 #   cpus     the guest's CPU count (host: nproc)
-#   case     null, pf, mix, churn, zero (faultline's bench.zero), boot
-#   threads  the case's thread count (mix: its fault threads; boot, zero: 0)
-#   metric   syscalls/s, faults/s, mapper_ops/s, ops/s, slowest_thread/s,
+#   case     null, pf, mix, churn, fork, zero (faultline's bench.zero), boot
+#   threads  the case's thread count (mix: its fault threads; fork: 1; boot, zero: 0)
+#   metric   syscalls/s, faults/s, mapper_ops/s, ops/s, forks/s, slowest_thread/s,
 #            fastest_thread/s (the case's slowest and fastest thread's own
 #            rate: faults/s for pf and mix, ops/s for churn), pages/s, MB/s
 #            (zero), KEY/s (a /proc/mmstat counter's delta per second over
@@ -51,8 +51,9 @@ log_csv() {
 	/^churn threads=/ { kv(); t = churn = F["threads"]
 		row("churn", t, "ops/s", F["ops/s"]); row("churn", t, "faults/s", F["faults/s"])
 		row("churn", t, "slowest_thread/s", F["min"]); row("churn", t, "fastest_thread/s", F["max"]); next }
+	/^fork mib=/ { kv(); row("fork", 1, "forks/s", F["forks/s"]); next }
 	/^mmstat case=/ { kv(); c = F["case"]; s = F["seconds"]
-		if (c == "churn") t = churn; else { t = c; sub(/^[a-z]+/, "", t); sub(/[0-9]+$/, "", c) }
+		if (c == "churn") t = churn; else if (c == "fork") t = 1; else { t = c; sub(/^[a-z]+/, "", t); sub(/[0-9]+$/, "", c) }
 		if (s <= 0) next
 		for (k in F) if (k != "case" && k != "seconds") row(c, t, k "/s", sprintf("%.0f", F[k] / s))
 		next }

@@ -8,7 +8,7 @@
 # For each CPU count in BENCH_CPUS (default "1 2 4") it boots QEMU ONCE with
 #   init=/bench/pfbench mm.lock=FIRST bench.zero [BENCH_CMDLINE] -- modes=A,B all BENCH_SECONDS
 # and pfbench runs its cases (null, pf 1, pf 2, pf N on N > 2 CPUs, mix 1+1,
-# churn) in each lock mode of BENCH_MODES (default "global vma") in turn,
+# churn, fork 64 MiB) in each lock mode of BENCH_MODES (default "global vma") in turn,
 # switching through /proc/mm_lock: the modes are compared in the same boot,
 # because on QEMU TCG two boots of the same kernel differ by up to 40%
 # (where the guest's memory lands in the host, ...), far more than the
@@ -286,7 +286,7 @@ for col in $COLS; do
 		[ "${CMODE[$col]}" = nothp ] && V[thp,$col]=never
 	fi
 	for spec in "pf1 pf 1 faults/s" "pf2 pf 2 faults/s" "pfN pf $n faults/s" "mixf mix 1 faults/s" \
-		"mixm mix 1 mapper_ops/s" "churn churn $ct ops/s" "null null 1 syscalls/s"; do
+		"mixm mix 1 mapper_ops/s" "churn churn $ct ops/s" "fork fork 1 forks/s" "null null 1 syscalls/s"; do
 		read -r key c t me <<<"$spec"
 		[ "$key" = pfN ] && [ "$n" -le 2 ] && continue
 		V[$key,$col]=$(get "$col" "$c" "$t" "$me")
@@ -388,6 +388,7 @@ table() {
 		mrow "mix 1+1        mapper ops/s" mixm
 		row "mix 1+1        faults/s as a share of pf 1 thread" mixshare
 		mrow "churn, a thread per CPU (>= 2), ops/s" churn
+		mrow "fork, 64 MiB touched, child exits, forks/s" fork
 		any vspf1 && row "pf  1 thread   faults/s, mode / $BASE" vspf1
 		any vsmixm && row "mix 1+1        mapper ops/s, mode / $BASE" vsmixm
 		any lpf1 && row "pf  1 thread   faults/s, mode / $LREF" lpf1
@@ -460,6 +461,7 @@ table() {
 			"mix 1+1        faults/s" "$(get "$hc" mix 1 faults/s)" \
 			"mix 1+1        mapper ops/s" "$(get "$hc" mix 1 mapper_ops/s)" \
 			"churn          ops/s" "$(get "$hc" churn "$(nproc)" ops/s)" \
+			"fork 64 MiB    forks/s" "$(get "$hc" fork 1 forks/s)" \
 			"null syscalls/s" "$(get "$hc" null 1 syscalls/s)" \
 			"ratio pf 2 threads / 1 thread" "$(ratio "$(get "$hc" pf 2 faults/s)" "$(get "$hc" pf 1 faults/s)")"
 	else

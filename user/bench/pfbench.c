@@ -23,10 +23,15 @@
  *        slowest and fastest thread's ops/s).
  *   pfbench null SECONDS                 getppid() in a tight loop.  Prints
  *        "null syscalls/s=N".
+ *   pfbench fork SECONDS [MIB]           touch MIB (default 64) of private
+ *        memory, then loop: fork, the child _exit(0)s at once, waitpid.
+ *        What fork costs a process of that size: an eager copy of every
+ *        page, or copy-on-write's PTE sharing.  Prints
+ *        "fork mib=M forks/s=N".
  *   pfbench all [SECONDS [PAGES]]        null; pf 1; pf 2; pf N when N, the
  *        online CPU count, is more than 2 (a third point for the faults/s
- *        against threads plot); mix 1; churn with one thread per online CPU
- *        - one boot runs the whole set (SECONDS default 3).  As PID 1 on
+ *        against threads plot); mix 1; churn with one thread per online CPU;
+ *        fork 64 - one boot runs the whole set (SECONDS default 3).  As PID 1 on
  *        Linux (`make bench-linux` boots it as /init) it then powers the
  *        machine off, so QEMU exits instead of the kernel panicking over a
  *        dead init; on faultline it exits as always (the kernel ends QEMU).
@@ -59,6 +64,7 @@
 #include <sys/reboot.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -218,12 +224,14 @@ static unsigned long long mmstat_get(const struct mmstat *s, const char *name, i
 /* The counters a case reports, as deltas over the case (a name this
  * kernel's /proc/mmstat lacks is left out of the line).  The second and
  * third rows are mm.lock=vma's: faults by path, the per-VMA lock's
- * outcomes, and epoch grace periods completed. */
+ * outcomes, and epoch grace periods completed; the last, copy-on-write
+ * faults (fork). */
 static const char *const mmstat_keys[] = {
 	"fault", "mmap_lock_read_wait", "mmap_lock_write_wait", "mmap_lock_wait_cycles",
 	"tlb_shootdown_sent", "tlb_ipi_sent",
 	"fault_vma", "fault_fallback", "fault_global",
 	"vma_lock_success", "vma_lock_abort", "vma_lock_retry", "vma_lock_miss", "epoch_gp",
+	"cow_fault", "cow_copy", "cow_reuse",
 };
 
 static struct mmstat mm_before;
@@ -358,6 +366,33 @@ static void run_null(int secs)
 	fflush(stdout);
 }
 
+/* fork in a loop from a process with mib MiB of touched private memory;
+ * each child exits at once. */
+static void run_fork(int secs, long mib)
+{
+	size_t len = (size_t)mib << 20;
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		die("fork: mmap");
+	for (size_t off = 0; off < len; off += PAGE)
+		p[off] = 1;
+	uint64_t n = 0, t0 = now_ns(), end = t0 + (uint64_t)secs * 1000000000u, t;
+	do {
+		pid_t pid = fork();
+		if (pid < 0)
+			die("fork: fork");
+		if (pid == 0)
+			_exit(0);
+		int st;
+		if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st))
+			die("fork: waitpid");
+		n++;
+	} while ((t = now_ns()) < end);
+	printf("fork mib=%ld forks/s=%.1f\n", mib, rate(n, t - t0));
+	fflush(stdout);
+	munmap(p, len);
+}
+
 static long arg_long(const char *s, const char *what, long lo, long hi)
 {
 	char *end;
@@ -374,6 +409,7 @@ static void usage(void)
 	fprintf(stderr, "usage: pfbench [modes=A,B,...] pf|mix THREADS SECONDS [PAGES]\n"
 			"       pfbench churn THREADS SECONDS\n"
 			"       pfbench null SECONDS\n"
+			"       pfbench fork SECONDS [MIB]\n"
 			"       pfbench [modes=A,B,...] all [SECONDS [PAGES]]\n");
 	exit(2);
 }
@@ -457,6 +493,14 @@ int main(int argc, char **argv)
 		mmstat_begin();
 		run_churn(threads, secs);
 		mmstat_end("churn");
+	} else if (!strcmp(mode, "fork")) {
+		if (argc < 3 || argc > 4)
+			usage();
+		int secs = arg_long(argv[2], "SECONDS", 1, 3600);
+		long mib = argc > 3 ? arg_long(argv[3], "MIB", 1, 4096) : 64;
+		mmstat_begin();
+		run_fork(secs, mib);
+		mmstat_end("fork");
 	} else if (!strcmp(mode, "null")) {
 		if (argc != 3)
 			usage();
@@ -496,6 +540,9 @@ int main(int argc, char **argv)
 			mmstat_begin();
 			run_churn(churn_threads(), secs);
 			mmstat_end("churn");
+			mmstat_begin();
+			run_fork(secs, 64);
+			mmstat_end("fork");
 		} while (m);
 		mmstat_dump();
 		printf("pfbench done\n");
