@@ -12,6 +12,7 @@
 #include <string.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 /* The errno's name ("EINVAL"), or its number. */
 static inline const char *ename(int e)
@@ -147,4 +148,39 @@ static inline void show_maps(const char *tag, unsigned long lo, unsigned long hi
 	}
 	if (!any)
 		printf("%s: (none)\n", tag);
+}
+
+/* Fill page i of p (4 KiB pages) with byte c. */
+static inline void fill_page(char *p, int i, char c) { memset(p + (size_t)i * 4096, c, 4096); }
+
+/* "who: LETTERS": one letter per page of the n at p - the page's byte when
+ * all of its bytes are the same, '0' for zeros, '?' for a mixed page. */
+static inline void show_pages(const char *who, const char *p, int n)
+{
+	char s[65];
+	if (n > 64)
+		n = 64;
+	for (int i = 0; i < n; i++) {
+		const char *pg = p + (size_t)i * 4096;
+		char c = pg[0];
+		for (int j = 1; j < 4096; j++)
+			if (pg[j] != c) {
+				c = '?';
+				break;
+			}
+		s[i] = c == 0 ? '0' : c;
+	}
+	s[n] = 0;
+	printf("%s: %s\n", who, s);
+	fflush(stdout);
+}
+
+/* Wait for child pid: its exit status, 128 + the signal that killed it, or
+ * -1. */
+static inline int wait_status(pid_t pid)
+{
+	int st;
+	if (waitpid(pid, &st, 0) != pid)
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }

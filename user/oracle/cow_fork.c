@@ -8,7 +8,6 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <sys/mman.h>
-#include <sys/wait.h>
 #include "oracle.h"
 
 #define NPAGES 6
@@ -17,24 +16,9 @@
 
 /* One letter per page ('0' for a zero page, '?' for a page not all the
  * same byte). */
-static void show(const char *who, const char *p)
-{
-	char s[NPAGES + 1];
-	for (int i = 0; i < NPAGES; i++) {
-		char c = p[i * PG];
-		for (int j = 1; j < PG; j++)
-			if (p[i * PG + j] != c) {
-				c = '?';
-				break;
-			}
-		s[i] = c == 0 ? '0' : c;
-	}
-	s[NPAGES] = 0;
-	printf("%s: %s\n", who, s);
-	fflush(stdout);
-}
+static void show(const char *who, const char *p) { show_pages(who, p, NPAGES); }
 
-static void fill(char *p, int page, char c) { memset(p + page * PG, c, PG); }
+static void fill(char *p, int page, char c) { fill_page(p, page, c); }
 
 static char *region(int flags)
 {
@@ -44,14 +28,6 @@ static char *region(int flags)
 		exit(1);
 	}
 	return p;
-}
-
-static int wait_status(pid_t pid)
-{
-	int st;
-	if (waitpid(pid, &st, 0) != pid)
-		return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
 /* Generation gen writes its letter into pages gen.. and forks the next;

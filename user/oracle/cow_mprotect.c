@@ -7,31 +7,15 @@
 #define _GNU_SOURCE
 #include <stdint.h>
 #include <sys/mman.h>
-#include <sys/wait.h>
 #include "oracle.h"
 
 #define NPAGES 4
 #define PG 4096
 #define RW (PROT_READ | PROT_WRITE)
 
-static void show(const char *who, const char *p)
-{
-	char s[NPAGES + 1];
-	for (int i = 0; i < NPAGES; i++) {
-		char c = p[i * PG];
-		for (int j = 1; j < PG; j++)
-			if (p[i * PG + j] != c) {
-				c = '?';
-				break;
-			}
-		s[i] = c == 0 ? '0' : c;
-	}
-	s[NPAGES] = 0;
-	printf("%s: %s\n", who, s);
-	fflush(stdout);
-}
+static void show(const char *who, const char *p) { show_pages(who, p, NPAGES); }
 
-static void fill(char *p, int page, char c) { memset(p + page * PG, c, PG); }
+static void fill(char *p, int page, char c) { fill_page(p, page, c); }
 
 static char *region(char c)
 {
@@ -43,14 +27,6 @@ static char *region(char c)
 	for (int i = 0; i < NPAGES; i++)
 		fill(p, i, c);
 	return p;
-}
-
-static int wait_status(pid_t pid)
-{
-	int st;
-	if (waitpid(pid, &st, 0) != pid)
-		return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
 /* Read-only before fork; the child makes it writable and writes. */
