@@ -4,8 +4,8 @@
  * musl's pthread_create adds), and CLONE_VM|CLONE_VFORK processes (musl's
  * posix_spawn, vfork): the child shares the parent's memory until it execs
  * or exits, and the parent sleeps until then; and fork (no CLONE_VM): the
- * child gets a copy of the address space (mm/fork.c: eager, no
- * copy-on-write yet).  A process sharing memory without CLONE_VFORK's wait
+ * child gets a copy of the address space (mm/fork.c: private pages
+ * shared copy-on-write, mm/cow.c).  A process sharing memory without CLONE_VFORK's wait
  * is not supported: -EINVAL. */
 #include "arch/x86_64/fpu.h"
 #include "kernel/errno.h"

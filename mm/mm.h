@@ -151,8 +151,8 @@ int mm_set_lock_mode(const char *name);
 extern bool mm_debug;
 
 struct mm *mm_create(void);             /* empty: kernel half only; NULL if out of memory */
-/* fork: a copy of parent (private pages copied, shared ones shared); NULL
- * when out of memory. */
+/* fork: a copy of parent (private pages shared copy-on-write, shared ones
+ * shared; mm/fork.c, mm/cow.c); NULL when out of memory. */
 struct mm *mm_copy(struct mm *parent);
 void mm_get(struct mm *mm);
 void mm_put(struct mm *mm);             /* the last put frees every page, page table and VMA */
