@@ -59,6 +59,8 @@ static void *writer(void *arg)
 				p[w] = v;
 		}
 		atomic_fetch_add(&rewrites[id], 1);
+		if (v % 8 == 0)
+			sched_yield(); /* let the forker and the children run where we share a CPU */
 	}
 	return NULL;
 }
