@@ -39,6 +39,7 @@
 #include "mm/clear_page.h"
 #include "mm/frame.h"
 #include "mm/mm.h"
+#include "mm/objpool.h"
 #include "mm/slab.h"
 #include "mm/vmap.h"
 #include "mm/zero_bench.h"
@@ -74,7 +75,10 @@ static void com1_irq(struct trap_frame *tf)
 }
 
 /* Free frames with every cache emptied: the figure that must come back
- * after a program has run and been reaped. */
+ * after a program has run and been reaped.  Also what makes the object
+ * counts comparable: dead tasks freed, epoch-deferred frees run (tree
+ * nodes, VMAs, page-table pages), and the pools those went to emptied into
+ * kfree, so a kmalloc cache counts only objects somebody holds. */
 static uint64_t frames_settled(void)
 {
 	task_reap_dead_wait(true);
@@ -86,6 +90,44 @@ static uint64_t frames_settled(void)
 }
 
 static uint64_t frames_before_init;
+
+/* Kernel objects: every kmem_cache (and the big kmallocs, and the object
+ * pools, which count what they hand out) must hold as many objects in use
+ * once init has been reaped as just before it started.  The totals are the
+ * slab's (caches + big kmallocs); a pool's objects are kmalloc objects
+ * already in them, so pools only name what leaked. */
+struct objects_count {
+	uint64_t before, after;
+	bool print; /* the second pass: a LEAK line per count that differs */
+};
+
+static void count_objects(const struct kmem_stats *s, void *arg)
+{
+	struct objects_count *n = arg;
+	if (n->print && s->active_objs != s->baseline)
+		printk(KERN_WARNING "faultline: LEAK cache %s: before %llu, after %llu\n", s->name,
+		       (unsigned long long)s->baseline, (unsigned long long)s->active_objs);
+	n->before += s->baseline;
+	n->after += s->active_objs;
+}
+
+static void objects_mark_baseline(void)
+{
+	slab_mark_baseline();
+	objpool_mark_baseline();
+}
+
+/* After frames_settled(): the totals line, then a line per difference. */
+static void objects_report(void)
+{
+	struct objects_count n = { 0 };
+	slab_for_each_cache(count_objects, &n);
+	printk(KERN_WARNING "faultline: objects in use before init %llu, after %llu\n",
+	       (unsigned long long)n.before, (unsigned long long)n.after);
+	n.print = true;
+	slab_for_each_cache(count_objects, &n);
+	objpool_for_each(count_objects, &n);
+}
 
 /* Start init from the initramfs: init=PATH (default /init), its arguments
  * the words after " -- " on the command line. */
@@ -106,6 +148,7 @@ static void start_init(void)
 		argv[argc++] = cmdline_init_arg(i);
 	zero_bench(); /* bench.zero: before the frame count, so its frames are back */
 	frames_before_init = frames_settled();
+	objects_mark_baseline();
 	int r = process_spawn_init(path, argc, argv);
 	if (r)
 		panic("cannot run init %s: error %d", path, r);
@@ -130,6 +173,7 @@ void init_finish(void)
 	printk(KERN_WARNING "faultline: frames free before init %llu, after %llu%s\n",
 	       (unsigned long long)frames_before_init, (unsigned long long)after,
 	       after == frames_before_init ? "" : " (LEAK)");
+	objects_report();
 	power_off(st & 0x7f ? 128 + (st & 0x7f) : (st >> 8) & 0xff);
 }
 

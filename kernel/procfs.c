@@ -9,6 +9,7 @@
  *   /proc/mm_lock         the page-fault lock mode; writable (switches it)
  *   /proc/lockstat        where CPUs waited, per lock class (kernel/lockstat.h);
  *                         writing "0" clears it
+ *   /proc/slabinfo        objects per kmem_cache (Linux's slabinfo 2.1 format)
  *
  * A file's text is generated when it is opened (a snapshot, as a seq_file
  * gives when read in one go) into a kmalloc'd buffer that reads, lseeks
@@ -144,9 +145,33 @@ static void show_mmstat(struct text *t)
 		    (unsigned long long)e.cb_queued, (unsigned long long)e.cb_run, (unsigned long long)e.cb_pending);
 }
 
+/* /proc/slabinfo: Linux's version 2.1 (mm/slab_common.c), one line per
+ * cache.  There are no per-CPU arrays to tune, so the tunables are 0, and
+ * every slab the cache holds is active (a kept empty one too), as SLUB
+ * reports it.  Big kmallocs and the object pools are no caches: they are
+ * counted for the leak check (kernel/main.c), not listed here. */
+static void slabinfo_line(const struct kmem_stats *s, void *arg)
+{
+	if (s->not_a_cache)
+		return;
+	text_printf(arg, "%-17s %6llu %6llu %6llu %4llu %4llu : tunables %4u %4u %4u : slabdata %6llu %6llu %6u\n",
+		    s->name, (unsigned long long)s->active_objs, (unsigned long long)s->num_objs,
+		    (unsigned long long)s->objsize, (unsigned long long)s->objperslab,
+		    (unsigned long long)s->pagesperslab, 0u, 0u, 0u, (unsigned long long)s->num_slabs,
+		    (unsigned long long)s->num_slabs, 0u);
+}
+
+static void show_slabinfo(struct text *t)
+{
+	text_printf(t, "slabinfo - version: 2.1\n# name            <active_objs> <num_objs> <objsize> <objperslab> "
+		       "<pagesperslab> : tunables <limit> <batchcount> <sharedfactor> : slabdata <active_slabs> "
+		       "<num_slabs> <sharedavail>\n");
+	slab_for_each_cache(slabinfo_line, t);
+}
+
 /* ---- the tree of names ---- */
 
-enum pnode { P_NONE, P_NOTDIR, P_ROOT, P_PID_DIR, P_MAPS, P_MEMINFO, P_MMSTAT, P_MM_LOCK, P_LOCKSTAT };
+enum pnode { P_NONE, P_NOTDIR, P_ROOT, P_PID_DIR, P_MAPS, P_MEMINFO, P_MMSTAT, P_MM_LOCK, P_LOCKSTAT, P_SLABINFO };
 
 /* Does path s name file (exactly), or something below it ("file/x")? */
 static enum pnode file_node(const char *s, const char *file, enum pnode n)
@@ -172,6 +197,8 @@ static enum pnode lookup(const char *npath, int *pid)
 		f = file_node(s, "mm_lock", P_MM_LOCK);
 	if (f == P_NONE)
 		f = file_node(s, "lockstat", P_LOCKSTAT);
+	if (f == P_NONE)
+		f = file_node(s, "slabinfo", P_SLABINFO);
 	if (f != P_NONE)
 		return f;
 	if (!strncmp(s, "self", 4) && (s[4] == '/' || !s[4])) {
@@ -253,6 +280,7 @@ static long pdir_getdents64(struct file *f, char __user *buf, size_t n)
 		    dents_emit(&d, "mmstat", 6, S_IFREG, (uint64_t)P_MMSTAT << 32) ||
 		    dents_emit(&d, "mm_lock", 7, S_IFREG, (uint64_t)P_MM_LOCK << 32) ||
 		    dents_emit(&d, "lockstat", 8, S_IFREG, (uint64_t)P_LOCKSTAT << 32) ||
+		    dents_emit(&d, "slabinfo", 8, S_IFREG, (uint64_t)P_SLABINFO << 32) ||
 		    dents_emit(&d, "self", 4, S_IFDIR, (uint64_t)P_PID_DIR << 32);
 		int pids[64], n_pids, from = 0;
 		while (!r && (n_pids = process_pids(pids, ARRAY_SIZE(pids), from)) > 0) {
@@ -347,6 +375,8 @@ static int fill(enum pnode n, int pid, struct text *t)
 		text_printf(t, "%s\n", mm_lock_mode_name());
 	} else if (n == P_LOCKSTAT) {
 		show_lockstat(t);
+	} else if (n == P_SLABINFO) {
+		show_slabinfo(t);
 	} else {
 		struct mm *mm = NULL;
 		unsigned long f = spin_lock_irqsave(&proc_tree_lock);

@@ -69,6 +69,9 @@ struct kmem_cache {
 	unsigned nr_empty;
 	uint64_t nr_slabs;     /* slabs on the three lists */
 	uint64_t nr_allocated; /* objects allocated */
+	uint64_t baseline;     /* nr_allocated at slab_mark_baseline() */
+
+	struct list_head node; /* on caches; caches_lock */
 };
 
 static struct kmem_cache cache_cache; /* the struct kmem_caches of kmem_cache_create */
@@ -79,6 +82,13 @@ static const char *const kmalloc_names[KMALLOC_NR_CACHES] = {
 };
 static bool slab_ready;      /* set once by slab_init */
 static uint64_t slab_pages;  /* pages held from the page source; atomic */
+static uint64_t large_allocated; /* big kmallocs not yet freed; atomic */
+static uint64_t large_baseline;  /* large_allocated at slab_mark_baseline(); caches_lock */
+/* Every cache, oldest first (slabinfo's order).  Taken outside any cache's
+ * lock (never inside one), and never from interrupt context: the callers
+ * are kmem_cache_create/destroy and the readers of the statistics. */
+static LIST_HEAD(caches);
+static struct spinlock caches_lock = SPINLOCK_INIT("slab_caches");
 
 static void count_pages(unsigned order, bool add)
 {
@@ -136,7 +146,16 @@ static bool cache_setup(struct kmem_cache *c, const char *name, size_t size, siz
 	c->nr_empty = 0;
 	c->nr_slabs = 0;
 	c->nr_allocated = 0;
+	c->baseline = 0; /* created after the mark: counts from 0 */
+	list_init(&c->node);
 	return true;
+}
+
+static void cache_register(struct kmem_cache *c)
+{
+	spin_lock(&caches_lock);
+	list_add_tail(&c->node, &caches);
+	spin_unlock(&caches_lock);
 }
 
 /* A new, empty slab for c from the page source; called without c->lock. */
@@ -276,6 +295,7 @@ struct kmem_cache *kmem_cache_create(const char *name, size_t size, size_t align
 		kmem_cache_free(&cache_cache, c);
 		return NULL;
 	}
+	cache_register(c);
 	return c;
 }
 
@@ -293,6 +313,9 @@ void kmem_cache_destroy(struct kmem_cache *c)
 		WARN_ON(live);
 		return;
 	}
+	spin_lock(&caches_lock);
+	list_del(&c->node);
+	spin_unlock(&caches_lock);
 	kmem_cache_shrink(c);
 	BUG_ON(c->nr_slabs || !list_empty(&c->partial) || !list_empty(&c->full));
 	kmem_cache_free(&cache_cache, c);
@@ -310,6 +333,7 @@ static void *kmalloc_large(size_t n)
 		return NULL;
 	BUG_ON(!IS_ALIGNED((uintptr_t)h, PAGE_SIZE));
 	count_pages(order, true);
+	fetch_add_relaxed(&large_allocated, 1);
 	h->magic = LARGE_MAGIC;
 	h->order = order;
 	char *p = (char *)(h + 1);
@@ -368,6 +392,7 @@ void kfree(void *p)
 		h->magic = 0;
 		unpoison(h, PAGE_SIZE << order);
 		count_pages(order, false);
+		fetch_sub_relaxed(&large_allocated, 1);
 		slab_page_free(h, order);
 		return;
 	}
@@ -398,12 +423,14 @@ void slab_init(void)
 	bool ok = cache_setup(&cache_cache, "kmem_cache", sizeof(struct kmem_cache), 0, -1);
 	BUG_ON(!ok);
 	cache_cache.is_kmalloc = true;
+	cache_register(&cache_cache);
 	for (unsigned i = 0; i < KMALLOC_NR_CACHES; i++) {
 		size_t size = KMALLOC_MIN_SIZE << i;
 		/* align = size: natural alignment costs nothing with one-page slabs. */
 		ok = cache_setup(&kmalloc_caches[i], kmalloc_names[i], size, size, 0);
 		BUG_ON(!ok);
 		kmalloc_caches[i].is_kmalloc = true;
+		cache_register(&kmalloc_caches[i]);
 	}
 	slab_ready = true;
 }
@@ -415,4 +442,52 @@ void slab_shrink(void)
 	for (unsigned i = 0; i < KMALLOC_NR_CACHES; i++)
 		kmem_cache_shrink(&kmalloc_caches[i]);
 	kmem_cache_shrink(&cache_cache);
+}
+
+void kmem_cache_stats(struct kmem_cache *c, struct kmem_stats *s)
+{
+	unsigned long flags = spin_lock_irqsave(&c->lock);
+	*s = (struct kmem_stats){
+		.name = c->name,
+		.active_objs = c->nr_allocated,
+		.num_objs = c->nr_slabs * c->objs_per_slab,
+		.objsize = c->size,
+		.objperslab = c->objs_per_slab,
+		.pagesperslab = 1ul << c->order,
+		.num_slabs = c->nr_slabs,
+		.baseline = c->baseline,
+	};
+	spin_unlock_irqrestore(&c->lock, flags);
+}
+
+void slab_for_each_cache(kmem_stats_fn *fn, void *arg)
+{
+	struct kmem_stats s;
+	struct list_head *pos;
+
+	spin_lock(&caches_lock);
+	list_for_each(pos, &caches) {
+		kmem_cache_stats(list_entry(pos, struct kmem_cache, node), &s);
+		fn(&s, arg); /* with no cache's lock held: fn may kmalloc */
+	}
+	uint64_t large = load_relaxed(&large_allocated);
+	s = (struct kmem_stats){ .name = "kmalloc-large", .active_objs = large, .num_objs = large,
+				 .baseline = large_baseline, .not_a_cache = true };
+	fn(&s, arg);
+	spin_unlock(&caches_lock);
+}
+
+void slab_mark_baseline(void)
+{
+	struct list_head *pos;
+
+	spin_lock(&caches_lock);
+	list_for_each(pos, &caches) {
+		struct kmem_cache *c = list_entry(pos, struct kmem_cache, node);
+		unsigned long flags = spin_lock_irqsave(&c->lock);
+		c->baseline = c->nr_allocated;
+		spin_unlock_irqrestore(&c->lock, flags);
+	}
+	large_baseline = load_relaxed(&large_allocated);
+	spin_unlock(&caches_lock);
 }

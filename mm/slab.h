@@ -66,6 +66,29 @@ size_t ksize(const void *p); /* usable size of a kmalloc() object (0 for NULL) *
 uint64_t slab_pages_in_use(void); /* pages held from the page source (slabs + big kmallocs) */
 void slab_shrink(void);           /* kmem_cache_shrink every kmalloc cache (and the cache of caches) */
 
+/* One cache's figures: a line of /proc/slabinfo (Linux's names) and what
+ * the leak check compares.  Object pools (objpool.h) report the same way. */
+struct kmem_stats {
+	const char *name;
+	uint64_t active_objs;  /* objects handed out and not yet freed */
+	uint64_t num_objs;     /* objects the cache holds: handed out + free in its slabs (or pool) */
+	uint64_t objsize;      /* bytes per object (the stride) */
+	uint64_t objperslab, pagesperslab;
+	uint64_t num_slabs;
+	uint64_t baseline;     /* active_objs at the last *_mark_baseline(); 0 for one created since */
+	bool not_a_cache;      /* a count with no slabs (big kmallocs, a pool): not a slabinfo line */
+};
+typedef void kmem_stats_fn(const struct kmem_stats *s, void *arg);
+
+void kmem_cache_stats(struct kmem_cache *c, struct kmem_stats *s);
+/* fn for every cache (the cache of caches, the kmalloc caches, then those
+ * of kmem_cache_create, oldest first) and last for the big kmallocs
+ * ("kmalloc-large", not_a_cache).  Runs under the list of caches' lock:
+ * fn may kmalloc and kfree, but not sleep or create or destroy a cache. */
+void slab_for_each_cache(kmem_stats_fn *fn, void *arg);
+/* Remember every cache's active_objs now as its baseline. */
+void slab_mark_baseline(void);
+
 /* The page source (see above). */
 void *slab_page_alloc(unsigned order);
 void slab_page_free(void *va, unsigned order);

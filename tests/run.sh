@@ -288,6 +288,19 @@ check_frames() {
 		not_ok "$1: no frames leaked (before ${before:-?}, after ${after:-?})"
 	fi
 }
+# check_objects NAME: and every kernel object (per kmem_cache, big kmalloc
+# and object pool): the kernel prints the totals, then "LEAK cache NAME:
+# before A, after B" for each count that differs.
+check_objects() {
+	local before after
+	read -r before after < <(sed -n 's/^faultline: objects in use before init \([0-9]*\), after \([0-9]*\)$/\1 \2/p' "$log.plain")
+	if [ -n "$before" ] && [ "$before" = "$after" ] && ! grep -q '^faultline: LEAK cache ' "$log.plain"; then
+		ok "$1: no kernel objects leaked ($before in use before and after)"
+	else
+		not_ok "$1: no kernel objects leaked (before ${before:-?}, after ${after:-?})"
+		grep '^faultline: LEAK cache ' "$log.plain" | head -20 | sed 's/^/    # /'
+	fi
+}
 
 # user_boot NAME CPUS WANT_EXIT CMDLINE PATTERN...: boot a program as init;
 # it must exit with status WANT_EXIT (QEMU then exits with 2 * status + 1,
@@ -312,6 +325,7 @@ user_boot() {
 		tail_log
 	fi
 	check_frames "$name"
+	check_objects "$name"
 	if [[ " $cmdline " =~ " mm.lock="([^ ]*)" " ]]; then
 		check_lock_mode "$name" "${BASH_REMATCH[1]}"
 	fi
@@ -364,6 +378,7 @@ for t in $(ls build/user/oracle/ 2>/dev/null); do
 			tail_log
 		fi
 		check_frames "$name"
+		check_objects "$name"
 		check_lock_mode "$name" "$mode"
 	done
 done
