@@ -312,6 +312,47 @@ static void check_lockstat(void)
 	check(!lockstat_has("mmap_lock"), "and the mmap_lock row is gone", "still there");
 }
 
+/* /proc/slabinfo: Linux's 2.1 header, and a kmalloc cache whose active
+ * count follows what the kernel allocates (pipes take kmalloc objects). */
+static long slab_active(const char *cache)
+{
+	static char buf[32768];
+	long n = read_file("/proc/slabinfo", buf, sizeof(buf));
+	size_t l = strlen(cache);
+	for (char *line = buf; n > 0 && line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+		if (!strncmp(line, cache, l) && line[l] == ' ')
+			return strtol(line + l, NULL, 10);
+	return -1;
+}
+
+static void check_slabinfo(void)
+{
+	if (!on_faultline) {
+		check_skip("/proc/slabinfo in Linux's 2.1 format", "Linux's needs root");
+		return;
+	}
+	char buf[256];
+	long n = read_file("/proc/slabinfo", buf, sizeof(buf));
+	static const char head[] = "slabinfo - version: 2.1\n# name";
+	check(n > 0 && !strncmp(buf, head, sizeof(head) - 1), "/proc/slabinfo in Linux's 2.1 format",
+	      "'%.40s'", n > 0 ? buf : "");
+	long total0 = 0, total1 = 0;
+	const char *caches[] = { "kmalloc-32", "kmalloc-64", "kmalloc-128", "kmalloc-256", "kmalloc-512", "kmalloc-1024" };
+	for (size_t i = 0; i < sizeof(caches) / sizeof(caches[0]); i++)
+		total0 += slab_active(caches[i]) > 0 ? slab_active(caches[i]) : 0;
+	int fds[64][2];
+	for (int i = 0; i < 64; i++)
+		if (pipe(fds[i]))
+			fds[i][0] = fds[i][1] = -1;
+	for (size_t i = 0; i < sizeof(caches) / sizeof(caches[0]); i++)
+		total1 += slab_active(caches[i]) > 0 ? slab_active(caches[i]) : 0;
+	for (int i = 0; i < 64; i++) {
+		close(fds[i][0]);
+		close(fds[i][1]);
+	}
+	check(total1 >= total0 + 64, "64 pipes raise the kmalloc caches' active objects", "%ld -> %ld", total0, total1);
+}
+
 int main(void)
 {
 	on_faultline = access("/proc/mmstat", R_OK) == 0;
@@ -320,6 +361,7 @@ int main(void)
 	check_mmstat();
 	check_mm_lock();
 	check_lockstat();
+	check_slabinfo();
 	check_dirs();
 	return check_done();
 }
