@@ -308,6 +308,7 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IONBF, 0);
 	fuzz_parse(argc, argv, &o, NULL);
 	install_fault_handlers();
+	fuzz_pid = getpid();
 	brk0 = (unsigned long)syscall(SYS_brk, 0);
 	ro_page = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	none_page = mmap(NULL, PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
