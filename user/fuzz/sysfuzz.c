@@ -44,6 +44,7 @@
 #define CHILD_REPORT 99 /* a child's exit status when its sanity check failed */
 
 static long procs = 2;
+static int want_stats; /* stats=1 */
 static int64_t deadline;
 static char *ro_page;     /* PROT_READ, RO_BYTE (also the unterminated string) */
 static char *none_page;   /* PROT_NONE, right after ro_page */
@@ -66,6 +67,10 @@ struct sys_priv {
 
 static bool parse_extra(const char *arg, long v)
 {
+	if (!strncmp(arg, "stats=", 6)) {
+		want_stats = (int)v;
+		return true;
+	}
 	if (strncmp(arg, "procs=", 6))
 		return false;
 	procs = v < 1 ? 1 : v > 8 ? 8 : v;
@@ -263,10 +268,62 @@ struct sys {
 	int danger; /* 1: only in a forked child (its death is expected) */
 };
 
+/* stats=1: what each call returned (process 0), for docs/robustness.md. */
+#define NERR 134
+static uint32_t stats[128][NERR + 1]; /* [entry][0: success, e: -e] */
+static const struct sys table[];
+static const char *errname(int e)
+{
+	static char buf[16];
+	switch (e) {
+	case EPERM: return "EPERM";
+	case ENOENT: return "ENOENT";
+	case ESRCH: return "ESRCH";
+	case EINTR: return "EINTR";
+	case E2BIG: return "E2BIG";
+	case ENOEXEC: return "ENOEXEC";
+	case EBADF: return "EBADF";
+	case ECHILD: return "ECHILD";
+	case EAGAIN: return "EAGAIN";
+	case ENOMEM: return "ENOMEM";
+	case EACCES: return "EACCES";
+	case EFAULT: return "EFAULT";
+	case EEXIST: return "EEXIST";
+	case ENOTDIR: return "ENOTDIR";
+	case EISDIR: return "EISDIR";
+	case EINVAL: return "EINVAL";
+	case EMFILE: return "EMFILE";
+	case ENOTTY: return "ENOTTY";
+	case ESPIPE: return "ESPIPE";
+	case EROFS: return "EROFS";
+	case EPIPE: return "EPIPE";
+	case ERANGE: return "ERANGE";
+	case ENAMETOOLONG: return "ENAMETOOLONG";
+	case ENOSYS: return "ENOSYS";
+	case ENODEV: return "ENODEV";
+	case ETIMEDOUT: return "ETIMEDOUT";
+	case EOVERFLOW: return "EOVERFLOW";
+	case EOPNOTSUPP: return "EOPNOTSUPP";
+	case ELOOP: return "ELOOP";
+	case EXDEV: return "EXDEV";
+	case EBUSY: return "EBUSY";
+	case EDEADLK: return "EDEADLK";
+	default: snprintf(buf, sizeof(buf), "E%d", e); return buf;
+	}
+}
+static void stat_count(const struct sys *s, long ret)
+{
+	if (!want_stats)
+		return;
+	long e = ret >= 0 ? 0 : -ret <= NERR ? -ret : NERR;
+	__atomic_fetch_add(&stats[s - table][e], 1, __ATOMIC_RELAXED);
+}
+
 /* Make the call and apply the generic checks. */
 static long call(struct fuzz_thread *t, const struct sys *s, long a0, long a1, long a2, long a3, long a4, long a5)
 {
 	long ret = fcall(t, s->name, s->nr, a0, a1, a2, a3, a4, a5);
+	stat_count(s, ret);
 	if (ret == -ENOSYS && s->nr != SYS_futex)
 		fuzz_fail("%s returned -ENOSYS", s->name);
 	check_pages(t);
@@ -1156,6 +1213,16 @@ static void fuzz_process(const struct fuzz_opts *o, int idx)
 {
 	fuzz_pid = getpid();
 	counts[idx] = run_threads(o, (uint64_t)idx + 1, worker);
+	for (unsigned i = 0; want_stats && idx == 0 && i < nsafe; i++) {
+		char line[400];
+		int n = snprintf(line, sizeof(line), "# stats %s:", table[i].name);
+		for (int e = 0; e <= NERR && n < (int)sizeof(line) - 24; e++)
+			if (stats[i][e] && e == 0)
+				n += snprintf(line + n, sizeof(line) - n, " ok=%u", stats[i][e]);
+			else if (stats[i][e])
+				n += snprintf(line + n, sizeof(line) - n, " %s=%u", errname(e), stats[i][e]);
+		say("%s\n", line);
+	}
 	_exit(0);
 }
 
