@@ -156,6 +156,7 @@ struct fuzz_thread {
 	volatile int faults;      /* faults the probes caught */
 	sigjmp_buf probe_env;
 	void *priv; /* the fuzzer's own per-thread state */
+	volatile int *done; /* set by the thread when it is finished */
 };
 static struct fuzz_thread fuzz_threads[MAX_THREADS];
 static int fuzz_nthreads;
@@ -303,10 +304,18 @@ static __attribute__((unused)) long fcall(struct fuzz_thread *t, const char *nam
 	return rec_ret(r, ret == -1 ? -errno : ret);
 }
 
-/* Run fn on every thread for the opts; returns the calls made. */
-static __attribute__((unused)) uint64_t run_threads(const struct fuzz_opts *o, uint64_t salt, void *(*fn)(void *))
+static inline int64_t fuzz_now_ns(void);
+
+/* Run fn on every thread for the opts; returns the calls made.  A thread
+ * that has not finished 20 s after the deadline is stuck in a call (a
+ * faultline sleep that nothing ends): that is a failure, and its ring
+ * shows the call ("(no return)"). */
+#define STUCK_GRACE_NS (20 * 1000000000LL)
+static __attribute__((unused)) uint64_t run_threads(const struct fuzz_opts *o, uint64_t salt, void *(*fn)(void *),
+						    int64_t deadline)
 {
 	pthread_t th[MAX_THREADS];
+	static volatile int done[MAX_THREADS];
 	fuzz_nthreads = (int)o->threads;
 	for (int i = 0; i < fuzz_nthreads; i++) {
 		struct fuzz_thread *t = &fuzz_threads[i];
@@ -314,9 +323,18 @@ static __attribute__((unused)) uint64_t run_threads(const struct fuzz_opts *o, u
 		t->id = i;
 		t->seed = seed_for(o->seed, salt * MAX_THREADS + i);
 		t->rng = t->seed;
+		t->done = &done[i];
 		if (pthread_create(&th[i], NULL, fn, t))
 			fuzz_fail("pthread_create failed");
 	}
+	for (int i = 0; i < fuzz_nthreads; i++)
+		while (!done[i]) {
+			if (fuzz_now_ns() > deadline + STUCK_GRACE_NS)
+				fuzz_fail("thread %d is stuck: no return from call %llu, 20 s after the end", i,
+					  (unsigned long long)fuzz_threads[i].calls - 1);
+			struct timespec ts = {0, 50000000};
+			nanosleep(&ts, NULL);
+		}
 	uint64_t calls = 0;
 	for (int i = 0; i < fuzz_nthreads; i++) {
 		pthread_join(th[i], NULL);

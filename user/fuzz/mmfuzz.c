@@ -298,6 +298,7 @@ static void *worker(void *arg)
 	if (priv.maps_fd >= 0)
 		close(priv.maps_fd);
 	munmap(priv.home, PAGE);
+	*t->done = 1;
 	return NULL;
 }
 
@@ -320,7 +321,7 @@ int main(int argc, char **argv)
 	    (unsigned long long)o.seed, WIN_BASE, WIN_END);
 	int64_t start = fuzz_now_ns();
 	deadline = start + o.seconds * 1000000000LL;
-	uint64_t calls = run_threads(&o, 1, worker);
+	uint64_t calls = run_threads(&o, 1, worker, deadline);
 	/* Leave nothing behind: unmap the window, put the break back. */
 	munmap((void *)WIN_BASE, WIN_SIZE);
 	syscall(SYS_brk, brk0);

@@ -1171,6 +1171,8 @@ static void child_burst(struct fuzz_thread *t)
 		}
 		if (ms == 300)
 			kill(pid, SIGKILL);
+		if (ms == 300 + 10000) /* a sleep that not even SIGKILL ends */
+			fuzz_fail("forked child %d still there 10 s after SIGKILL", pid);
 		struct timespec ts = {0, 1000000};
 		nanosleep(&ts, NULL);
 	}
@@ -1204,6 +1206,7 @@ static void *worker(void *arg)
 		}
 	}
 	munmap(priv.scratch, 3 * PAGE);
+	*t->done = 1;
 	return NULL;
 }
 
@@ -1212,7 +1215,7 @@ static volatile uint64_t *counts; /* MAP_SHARED: one slot per fuzzing process */
 static void fuzz_process(const struct fuzz_opts *o, int idx)
 {
 	fuzz_pid = getpid();
-	counts[idx] = run_threads(o, (uint64_t)idx + 1, worker);
+	counts[idx] = run_threads(o, (uint64_t)idx + 1, worker, deadline);
 	for (unsigned i = 0; want_stats && idx == 0 && i < nsafe; i++) {
 		char line[400];
 		int n = snprintf(line, sizeof(line), "# stats %s:", table[i].name);
@@ -1284,10 +1287,18 @@ int main(int argc, char **argv)
 	uint64_t calls = 0;
 	int failed = 0;
 	for (int i = 0; i < procs; i++) {
-		int st;
+		int st = 0;
 		pid_t w;
-		while ((w = waitpid(kids[i], &st, 0)) < 0 && errno == EINTR)
-			;
+		while ((w = waitpid(kids[i], &st, WNOHANG)) == 0 || (w < 0 && errno == EINTR)) {
+			if (fuzz_now_ns() > deadline + 2 * STUCK_GRACE_NS) { /* its threads' own check did not end it */
+				say("not ok - sysfuzz: fuzzing process %d (pid %d) did not exit 40 s after the end\n", i,
+				    kids[i]);
+				kill(kids[i], SIGKILL);
+				break;
+			}
+			struct timespec ts = {0, 50000000};
+			nanosleep(&ts, NULL);
+		}
 		if (w != kids[i] || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 			say("not ok - sysfuzz: fuzzing process %d (pid %d) ended with status %#x\n", i, kids[i], st);
 			failed = 1;
