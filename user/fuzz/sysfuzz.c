@@ -200,9 +200,9 @@ static long ufd(struct fuzz_thread *t)
 	uint64_t *r = R(t);
 	switch (rnd_below(r, 8)) {
 	case 0: return -1;
-	case 1: {
+	case 1: { /* the kernel sees an int: 1 << 63 is fd 0 */
 		long v = evil_int(r);
-		return v >= 0 && v <= 2 ? -100 - v : v;
+		return (int)v >= 0 && (int)v <= 2 ? -100 - (int)v : v;
 	}
 	case 2: return 1000 + rnd_below(r, 64); /* never open */
 	default: return 3 + rnd_below(r, 40);
@@ -445,6 +445,10 @@ static void f_fcntl(struct fuzz_thread *t, const struct sys *s)
 	static const long cmds[] = {F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_DUPFD_CLOEXEC, 1032 /* F_GETPIPE_SZ */,
 				    F_GETLK, 1031 /* F_SETPIPE_SZ */};
 	long cmd = one_in(R(t), 4) ? evil_int(R(t)) : cmds[rnd_below(R(t), sizeof(cmds) / sizeof(cmds[0]))];
+	int c = (int)cmd; /* what the kernel sees: an unsigned int */
+	if (c == F_SETFL || c == F_SETOWN || c == F_SETSIG || c == 1024 || c == 1026 || c == F_GETLK || c == F_SETLK ||
+	    c == F_SETLKW || c == 36 || c == 37 || c == 38)
+		cmd = c;
 	long arg = one_in(R(t), 2) ? (long)rnd_below(R(t), 64) : evil_int(R(t));
 	if (cmd == F_SETFL)
 		arg = (arg | O_NONBLOCK) & ~O_ASYNC; /* nothing may block forever */
@@ -965,7 +969,8 @@ static void d_execve(struct fuzz_thread *t, const struct sys *s)
 	argv[3] = 0;
 	envp[0] = one_in(r, 4) ? (unsigned long)ro_page + PAGE - 8 /* unterminated */ : (unsigned long)"A=1";
 	envp[1] = 0;
-	unsigned long av = one_in(r, 4) ? uptr(t, false, 32, &cls) : (unsigned long)argv;
+	unsigned long av = one_in(r, 4) && path != (unsigned long)self_path ? uptr(t, false, 32, &cls)
+									    : (unsigned long)argv; /* no random argv for ourselves */
 	unsigned long ev = one_in(r, 4) ? uptr(t, false, 32, &cls) : (unsigned long)envp;
 	CALL((long)path, (long)av, (long)ev, 0, 0, 0);
 }
