@@ -307,6 +307,8 @@ static const char *errname(int e)
 	case ELOOP: return "ELOOP";
 	case EXDEV: return "EXDEV";
 	case EBUSY: return "EBUSY";
+	case ENXIO: return "ENXIO";
+	case ENOPKG: return "ENOPKG";
 	case EDEADLK: return "EDEADLK";
 	default: snprintf(buf, sizeof(buf), "E%d", e); return buf;
 	}
@@ -905,6 +907,7 @@ static void f_clone(struct fuzz_thread *t, const struct sys *s)
 	if (ret == 0)
 		syscall(SYS_exit, 0); /* the child: one thread, gone */
 	rec_ret(rc, ret < 0 ? -errno : ret);
+	stat_count(s, rc->ret);
 	if (ret > 0) {
 		int st;
 		((struct sys_priv *)t->priv)->last_child = (pid_t)ret;
@@ -938,6 +941,7 @@ static void f_fork(struct fuzz_thread *t, const struct sys *s)
 			ret = -errno;
 	}
 	rec_ret(rc, ret);
+	stat_count(s, ret);
 	if (ret > 0) {
 		int st;
 		((struct sys_priv *)t->priv)->last_child = (pid_t)ret;
