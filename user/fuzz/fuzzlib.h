@@ -26,6 +26,8 @@
 #include <sys/utsname.h>
 #include <time.h>
 #include <ucontext.h>
+
+#include "check.h" /* user/lib: catch_signal */
 #include <unistd.h>
 
 #define PAGE 4096UL
@@ -261,14 +263,11 @@ static __attribute__((unused)) void fault_handler(int sig, siginfo_t *si, void *
 
 static __attribute__((unused)) void install_fault_handlers(void)
 {
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = fault_handler;
-	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
-	sigaction(SIGSEGV, &sa, NULL);
-	sigaction(SIGBUS, &sa, NULL);
-	sigaction(SIGILL, &sa, NULL);
-	sigaction(SIGFPE, &sa, NULL);
+	/* (siglongjmp restores the mask sigsetjmp saved: no SA_NODEFER needed) */
+	catch_signal(SIGSEGV, fault_handler);
+	catch_signal(SIGBUS, fault_handler);
+	catch_signal(SIGILL, fault_handler);
+	catch_signal(SIGFPE, fault_handler);
 	signal(SIGPIPE, SIG_IGN);
 	struct utsname u;
 	on_faultline = uname(&u) == 0 && !strcmp(u.sysname, "faultline");
