@@ -152,12 +152,15 @@ static long sys_clone(uint64_t flags, uint64_t newsp, int __user *parent_tid, in
 	task_setup_user_entry(t);
 
 	int tid = t->tid;
-	/* PARENT_SETTID writes the parent's memory; CHILD_SETTID the child's. */
-	if ((flags & CLONE_PARENT_SETTID) && put_user(tid, parent_tid))
-		goto fault;
-	if ((flags & CLONE_CHILD_SETTID) &&
-	    (flags & CLONE_VM ? put_user(tid, child_tid) : mm_write(p->mm, (uint64_t)child_tid, &tid, sizeof(tid))))
-		goto fault; /* a fork child's tid goes into the child's copy only */
+	/* PARENT_SETTID writes the parent's memory; CHILD_SETTID the child's
+	 * (a fork child's tid goes into the child's copy only).  As Linux
+	 * (kernel_clone, schedule_tail), a pointer that cannot be written is
+	 * no error: the child is made all the same. */
+	if (flags & CLONE_PARENT_SETTID)
+		(void)put_user(tid, parent_tid);
+	if (flags & CLONE_CHILD_SETTID)
+		(void)(flags & CLONE_VM ? put_user(tid, child_tid)
+					: mm_write(p->mm, (uint64_t)child_tid, &tid, sizeof(tid)));
 	if (p != parent) {
 		p->pid = tid;
 		process_link(p, parent);
@@ -169,11 +172,6 @@ static long sys_clone(uint64_t flags, uint64_t newsp, int __user *parent_tid, in
 	if (flags & CLONE_VFORK)
 		vfork_wait(t);
 	return tid;
-fault:
-	task_free(t);
-	if (p != parent)
-		clone_process_undo(p);
-	return -EFAULT;
 }
 
 #define SIGCHLD_ 17
