@@ -771,6 +771,38 @@ static void f_sigaltstack(struct fuzz_thread *t, const struct sys *s)
 	MUST_FAULT_IF(bad(ocls) && ret == 0, "the old stack_t was written to a bad pointer");
 }
 
+/* rt_sigsuspend: in the fuzzer only where it cannot sleep (a bad mask
+ * pointer or size); any mask in a child, which may sleep until killed. */
+static void f_sigsuspend(struct fuzz_thread *t, const struct sys *s)
+{
+	uint64_t *r = R(t);
+	int cls = C_OK;
+	uint64_t *set = (uint64_t *)(S1(t) + 3208);
+	*set = rnd(r);
+	unsigned long p = (unsigned long)set;
+	long size = one_in(r, 4) ? evil_int(r) : 8;
+	if (!in_child && size == 8)
+		p = one_in(r, 2) ? 0 : bad_addrs[rnd_below(r, NBAD)], cls = C_BAD;
+	long ret = CALL((long)p, size, 0, 0, 0, 0);
+	MUST_FAULT_IF(bad(cls) && ret == 0, "a bad mask was read");
+}
+
+/* rt_sigtimedwait: a short timeout in the fuzzer (none, or a hostile one, in a child). */
+static void f_sigtimedwait(struct fuzz_thread *t, const struct sys *s)
+{
+	uint64_t *r = R(t);
+	uint64_t *set = (uint64_t *)(S1(t) + 3216);
+	*set = rnd(r);
+	int scls = C_OK, icls, tcls;
+	unsigned long sp = one_in(r, 4) ? uptr(t, false, 8, &scls) : (unsigned long)set;
+	unsigned long info = one_in(r, 3) ? 0 : uptr(t, true, 128, &icls);
+	unsigned long ts = utimespec(t, &tcls, in_child);
+	if (in_child && one_in(r, 4))
+		ts = 0;
+	long ret = CALL((long)sp, (long)info, (long)ts, one_in(r, 8) ? evil_int(r) : 8, 0, 0);
+	MUST_FAULT_IF(bad(scls) && ret >= 0, "a bad signal set was read");
+}
+
 static void f_kill(struct fuzz_thread *t, const struct sys *s)
 {
 	uint64_t *r = R(t);
@@ -1043,6 +1075,11 @@ static void d_arch_prctl(struct fuzz_thread *t, const struct sys *s)
 	syscall(SYS_exit_group, 0); /* FS is gone: errno is out of reach */
 }
 
+static void d_pause(struct fuzz_thread *t, const struct sys *s)
+{
+	CALL(evil_int(R(t)), 0, 0, 0, 0, 0); /* until a signal, or the parent's SIGKILL */
+}
+
 static const struct sys table[] = {
 	{"read", SYS_read, f_rw, 0},
 	{"write", SYS_write, f_rw, 0},
@@ -1082,6 +1119,8 @@ static const struct sys table[] = {
 	{"rt_sigprocmask", SYS_rt_sigprocmask, f_sigprocmask, 0},
 	{"rt_sigpending", SYS_rt_sigpending, f_out_struct, 0},
 	{"sigaltstack", SYS_sigaltstack, f_sigaltstack, 0},
+	{"rt_sigsuspend", SYS_rt_sigsuspend, f_sigsuspend, 0},
+	{"rt_sigtimedwait", SYS_rt_sigtimedwait, f_sigtimedwait, 0},
 	{"kill", SYS_kill, f_kill, 0},
 	{"tkill", SYS_tkill, f_kill, 0},
 	{"tgkill", SYS_tgkill, f_kill, 0},
@@ -1134,6 +1173,7 @@ static const struct sys table[] = {
 	{"munmap(all)", SYS_munmap, d_munmap_all, 1},
 	{"clone(any)", SYS_clone, d_clone_any, 1},
 	{"arch_prctl(SET_FS)", SYS_arch_prctl, d_arch_prctl, 1},
+	{"pause", SYS_pause, d_pause, 1},
 };
 #define NTABLE (sizeof(table) / sizeof(table[0]))
 static unsigned nsafe; /* the entries before the first dangerous one */
