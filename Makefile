@@ -165,3 +165,17 @@ torture: deps
 		bash scripts/qemu-run.sh </dev/null >/dev/null 2>&1 || status=$$?; \
 	sed -E 's/^\[ *[0-9]+\.[0-9]+\] cpu[0-9]+: //' $(BUILD)/torture.log | grep -E '^(ok|not ok|    #|# ktest)|panic|BUG'; \
 	if [ $$status -eq 33 ]; then echo "torture: PASS"; else echo "torture: FAIL (QEMU status $$status; log $(BUILD)/torture.log)"; exit 1; fi
+
+# The fuzzers (user/fuzz/, docs/robustness.md, README "Fuzzing"): sysfuzz
+# and mmfuzz booted as init in each lock mode with mm.debug, on CPUS, for
+# SECONDS each (default 60), with SEED (default: the time; print it to
+# repeat a run).  The QEMU timeouts scale with SECONDS.
+SECONDS ?= 60
+SEED ?= $(shell date +%s)
+FUZZ_SEED_NOW := $(SEED)
+.PHONY: fuzz
+fuzz: deps
+	$(Q)$(MAKE) --no-print-directory -j$$(nproc) all
+	$(Q)echo "fuzz: SECONDS=$(SECONDS) SEED=$(FUZZ_SEED_NOW) CPUS=$(CPUS)"
+	$(Q)TESTS='^fuzz-' FUZZ_SECONDS='$(SECONDS)' FUZZ_SEED='$(FUZZ_SEED_NOW)' FUZZ_CPUS='$(CPUS)' \
+		TIMEOUT_SCALE=$$(( $(SECONDS) / 60 + 2 )) bash tests/run.sh

@@ -80,15 +80,28 @@ static void clone_process_undo(struct process *p)
 	process_free(p);
 }
 
-static void vfork_wait(void)
+/* Wait until the vfork child execs or exits - or until this process is
+ * being killed, as Linux's killable wait_for_vfork_done: then detach from
+ * the child under proc_tree_lock, so that its vfork_release() never wakes
+ * a task that may be gone.  (The child holds its own reference to the mm.)
+ * While the lock is held and vfork_done is still false, the child has not
+ * passed vfork_release() and so is still allocated. */
+static void vfork_wait(struct task *child)
 {
 	struct task *me = current;
 	while (!smp_load_acquire(&me->vfork_done)) {
 		WRITE_ONCE(me->state, TASK_SLEEPING);
 		smp_mb();
-		if (!smp_load_acquire(&me->vfork_done))
+		if (!smp_load_acquire(&me->vfork_done) && !fatal_signal_pending())
 			schedule();
 		WRITE_ONCE(me->state, TASK_RUNNING);
+		if (fatal_signal_pending()) {
+			unsigned long f = spin_lock_irqsave(&proc_tree_lock);
+			if (!smp_load_acquire(&me->vfork_done))
+				WRITE_ONCE(child->vfork_parent, NULL);
+			spin_unlock_irqrestore(&proc_tree_lock, f);
+			break;
+		}
 	}
 	me->vfork_done = false;
 }
@@ -139,12 +152,15 @@ static long sys_clone(uint64_t flags, uint64_t newsp, int __user *parent_tid, in
 	task_setup_user_entry(t);
 
 	int tid = t->tid;
-	/* PARENT_SETTID writes the parent's memory; CHILD_SETTID the child's. */
-	if ((flags & CLONE_PARENT_SETTID) && put_user(tid, parent_tid))
-		goto fault;
-	if ((flags & CLONE_CHILD_SETTID) &&
-	    (flags & CLONE_VM ? put_user(tid, child_tid) : mm_write(p->mm, (uint64_t)child_tid, &tid, sizeof(tid))))
-		goto fault; /* a fork child's tid goes into the child's copy only */
+	/* PARENT_SETTID writes the parent's memory; CHILD_SETTID the child's
+	 * (a fork child's tid goes into the child's copy only).  As Linux
+	 * (kernel_clone, schedule_tail), a pointer that cannot be written is
+	 * no error: the child is made all the same. */
+	if (flags & CLONE_PARENT_SETTID)
+		(void)put_user(tid, parent_tid);
+	if (flags & CLONE_CHILD_SETTID)
+		(void)(flags & CLONE_VM ? put_user(tid, child_tid)
+					: mm_write(p->mm, (uint64_t)child_tid, &tid, sizeof(tid)));
 	if (p != parent) {
 		p->pid = tid;
 		process_link(p, parent);
@@ -154,13 +170,8 @@ static long sys_clone(uint64_t flags, uint64_t newsp, int __user *parent_tid, in
 	process_add_thread(p, t);
 	sched_start(t);
 	if (flags & CLONE_VFORK)
-		vfork_wait();
+		vfork_wait(t);
 	return tid;
-fault:
-	task_free(t);
-	if (p != parent)
-		clone_process_undo(p);
-	return -EFAULT;
 }
 
 #define SIGCHLD_ 17

@@ -188,15 +188,21 @@ static void process_exit_last(struct process *p)
 	spin_unlock_irqrestore(&proc_tree_lock, f);
 }
 
-/* Wake a vfork parent: the child no longer uses its memory. */
+/* Wake a vfork parent: the child no longer uses its memory.  Under
+ * proc_tree_lock, against a parent killed while it waits, which detaches
+ * itself (clone.c's vfork_wait) and may then be gone. */
 void vfork_release(struct task *t)
 {
-	struct task *parent = t->vfork_parent;
-	if (!parent)
+	if (!READ_ONCE(t->vfork_parent))
 		return;
+	unsigned long f = spin_lock_irqsave(&proc_tree_lock);
+	struct task *parent = t->vfork_parent;
 	t->vfork_parent = NULL;
-	smp_store_release(&parent->vfork_done, true);
-	wake_task(parent);
+	if (parent) {
+		smp_store_release(&parent->vfork_done, true);
+		wake_task(parent);
+	}
+	spin_unlock_irqrestore(&proc_tree_lock, f);
 }
 
 __noreturn void do_exit_thread(int code)

@@ -438,28 +438,32 @@ static long sys_rt_sigtimedwait(const uint64_t __user *uset, struct ksiginfo __u
 	return sig;
 }
 
+/* As Linux, the target is looked up first and the signal number checked on
+ * the one found (check_kill_permission): a missing target with a bad
+ * signal is -ESRCH. */
 static long sys_kill(int pid, int sig)
 {
-	if (sig < 0 || sig > NSIG)
-		return -EINVAL;
+	bool bad_sig = sig < 0 || sig > NSIG;
 	if (pid == -1)
-		return -ESRCH; /* "every process we may signal": not supported */
+		return bad_sig ? -EINVAL : -ESRCH; /* "every process we may signal": not supported */
 	if (pid == 0 || pid < -1)
 		pid = pid ? -pid : current->proc->pid; /* a process group: faultline has no job control */
 	unsigned long f = spin_lock_irqsave(&proc_tree_lock);
 	struct process *p = process_find(pid);
-	long r = !p ? -ESRCH : p->state == PROC_ZOMBIE ? 0 : send_signal(p, NULL, sig);
+	long r = !p ? -ESRCH : bad_sig ? -EINVAL : p->state == PROC_ZOMBIE ? 0 : send_signal(p, NULL, sig);
 	spin_unlock_irqrestore(&proc_tree_lock, f);
 	return r;
 }
 
 static long do_tkill(int tgid, int tid, int sig)
 {
-	if (tid <= 0 || sig < 0 || sig > NSIG)
+	if (tid <= 0)
 		return -EINVAL;
 	unsigned long f = spin_lock_irqsave(&proc_tree_lock);
 	struct task *t = task_find(tid); /* stays valid while we hold the lock */
-	long r = !t || (tgid > 0 && t->proc->pid != tgid) ? -ESRCH : send_signal(t->proc, t, sig);
+	long r = !t || (tgid > 0 && t->proc->pid != tgid) ? -ESRCH
+		 : sig < 0 || sig > NSIG		 ? -EINVAL
+							 : send_signal(t->proc, t, sig);
 	spin_unlock_irqrestore(&proc_tree_lock, f);
 	return r;
 }

@@ -340,6 +340,25 @@ for t in $(ls build/user/tests/ 2>/dev/null); do
 		done
 	done
 done
+# The fuzzers (user/fuzz/, docs/robustness.md), each booted as init with a
+# fixed seed (reproducible per thread; FUZZ_SEED overrides it) for
+# FUZZ_SECONDS (default 10) with mm.debug, on FUZZ_CPUS (default 2 and 4)
+# in each lock mode: fuzz-NAME-MODE-cpusN.  The line "fuzz NAME calls=N
+# ..." is copied into the test log.  `make fuzz` is the long form.
+# fuzz_boot NAME CPUS MODE SEED [SECONDS]
+fuzz_boot() {
+	local name="fuzz-$1-$3-cpus$2" secs=${5:-${FUZZ_SECONDS:-10}}
+	selected "$name" || return 0
+	user_boot "$name" "$2" 0 "init=/fuzz/$1 quiet loglevel=6 mm.lock=$3 mm.debug panic=exit -- seconds=$secs seed=$4" \
+		'^PASS$' "^fuzz $1 calls=[0-9]+ "
+	sed -n "s/^\(fuzz $1 calls=.*\)/    # \1/p" "$log.plain"
+}
+for mode in $LOCK_MODES; do
+	for cpus in ${FUZZ_CPUS:-2 4}; do
+		fuzz_boot sysfuzz "$cpus" $mode "${FUZZ_SEED:-11}"
+		fuzz_boot mmfuzz "$cpus" $mode "${FUZZ_SEED:-12}"
+	done
+done
 # ---- 5. Linux as the oracle ----
 # Each user/oracle program prints what it observes (return values, errno
 # names, page contents, its own /proc/self/maps lines).  It runs on the host

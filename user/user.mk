@@ -6,8 +6,10 @@
 # (packed at /tests/NAME: self-checking, print PASS); every user/oracle/*.c
 # becomes $(BUILD)/user/oracle/NAME (packed at /oracle/NAME: print what they
 # observe, compared with the same binary's output on the host Linux); every
-# user/bench/*.c becomes $(BUILD)/user/bench/NAME (/bench/NAME).  The
-# helpers in user/lib/ are linked into all.
+# user/bench/*.c becomes $(BUILD)/user/bench/NAME (/bench/NAME); every
+# user/fuzz/*.c becomes $(BUILD)/user/fuzz/NAME (/fuzz/NAME: the fuzzers,
+# sharing user/fuzz/fuzzlib.h; docs/robustness.md).  The helpers in
+# user/lib/ are linked into all.
 
 BUILD ?= build
 Q ?= @
@@ -22,11 +24,13 @@ USER_PROG_NAMES := $(sort $(basename $(notdir $(wildcard user/*.c))))
 USER_TEST_NAMES := $(sort $(basename $(notdir $(wildcard user/tests/*.c))))
 USER_ORACLE_NAMES := $(sort $(basename $(notdir $(wildcard user/oracle/*.c))))
 USER_BENCH_NAMES := $(sort $(basename $(notdir $(wildcard user/bench/*.c))))
+USER_FUZZ_NAMES := $(sort $(basename $(notdir $(wildcard user/fuzz/*.c))))
 USER_PROGS := $(addprefix $(BUILD)/user/,$(USER_PROG_NAMES))
 USER_TESTS := $(addprefix $(BUILD)/user/tests/,$(USER_TEST_NAMES))
 USER_ORACLES := $(addprefix $(BUILD)/user/oracle/,$(USER_ORACLE_NAMES))
 USER_BENCHES := $(addprefix $(BUILD)/user/bench/,$(USER_BENCH_NAMES))
-USER_BINS := $(USER_PROGS) $(USER_TESTS) $(USER_ORACLES) $(USER_BENCHES)
+USER_FUZZERS := $(addprefix $(BUILD)/user/fuzz/,$(USER_FUZZ_NAMES))
+USER_BINS := $(USER_PROGS) $(USER_TESTS) $(USER_ORACLES) $(USER_BENCHES) $(USER_FUZZERS)
 
 INITRAMFS := $(BUILD)/initramfs.cpio
 INITRAMFS_DIR := $(BUILD)/initramfs.d
@@ -36,6 +40,7 @@ user: $(USER_BINS)
 initramfs: $(INITRAMFS)
 
 # One compile-and-link step per program: the sources are small.
+$(USER_FUZZERS): $(wildcard user/fuzz/*.h)
 $(USER_BINS): $(BUILD)/user/%: user/%.c $(USER_LIB_SRC) $(USER_LIB_HDR) user/user.mk
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  MUSLCC  $@")
@@ -45,12 +50,13 @@ $(USER_BINS): $(BUILD)/user/%: user/%.c $(USER_LIB_SRC) $(USER_LIB_HDR) user/use
 $(INITRAMFS): $(USER_BINS) user/motd scripts/mkinitramfs.sh user/user.mk
 	@$(if $(Q),echo "  CPIO    $@")
 	$(Q)rm -rf $(INITRAMFS_DIR) && mkdir -p $(INITRAMFS_DIR)/bin $(INITRAMFS_DIR)/tests $(INITRAMFS_DIR)/etc \
-		$(INITRAMFS_DIR)/oracle $(INITRAMFS_DIR)/bench
+		$(INITRAMFS_DIR)/oracle $(INITRAMFS_DIR)/bench $(INITRAMFS_DIR)/fuzz
 	$(Q)cp $(BUILD)/user/init $(INITRAMFS_DIR)/init
 	$(Q)cp $(filter-out $(BUILD)/user/init,$(USER_PROGS)) $(INITRAMFS_DIR)/bin/
 	$(Q)$(if $(USER_TESTS),cp $(USER_TESTS) $(INITRAMFS_DIR)/tests/)
 	$(Q)$(if $(USER_ORACLES),cp $(USER_ORACLES) $(INITRAMFS_DIR)/oracle/)
 	$(Q)$(if $(USER_BENCHES),cp $(USER_BENCHES) $(INITRAMFS_DIR)/bench/)
+	$(Q)$(if $(USER_FUZZERS),cp $(USER_FUZZERS) $(INITRAMFS_DIR)/fuzz/)
 	$(Q)cp user/motd $(INITRAMFS_DIR)/etc/motd
 	$(Q)sh scripts/mkinitramfs.sh $@ $(INITRAMFS_DIR)
 
