@@ -258,19 +258,20 @@ static void *churner(void *arg)
 	return NULL;
 }
 
-/* Does /proc/lockstat have a row for class `name`? */
-static bool lockstat_has(const char *name)
+/* The text after `name ` on the line of /proc file `path` that starts
+ * with it (a lockstat class, a slabinfo cache), or NULL. */
+static const char *proc_row(const char *path, const char *name)
 {
-	static char buf[16384];
-	long n = read_file("/proc/lockstat", buf, sizeof(buf));
-	if (n <= 0)
-		return false;
+	static char buf[32768];
+	long n = read_file(path, buf, sizeof(buf));
 	size_t l = strlen(name);
-	for (char *line = buf; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
+	for (char *line = buf; n > 0 && line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
 		if (!strncmp(line, name, l) && line[l] == ' ')
-			return true;
-	return false;
+			return line + l;
+	return NULL;
 }
+
+static bool lockstat_has(const char *name) { return proc_row("/proc/lockstat", name) != NULL; }
 
 /* /proc/lockstat: a header, a row for mmap_lock once threads contend for
  * it, gone after "0" is written; anything else is EINVAL. */
@@ -316,13 +317,8 @@ static void check_lockstat(void)
  * count follows what the kernel allocates (pipes take kmalloc objects). */
 static long slab_active(const char *cache)
 {
-	static char buf[32768];
-	long n = read_file("/proc/slabinfo", buf, sizeof(buf));
-	size_t l = strlen(cache);
-	for (char *line = buf; n > 0 && line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL)
-		if (!strncmp(line, cache, l) && line[l] == ' ')
-			return strtol(line + l, NULL, 10);
-	return -1;
+	const char *row = proc_row("/proc/slabinfo", cache);
+	return row ? strtol(row, NULL, 10) : -1;
 }
 
 static void check_slabinfo(void)
