@@ -2,7 +2,10 @@
 # qemu-run.sh - boot a faultline ISO in QEMU.  Used by `make qemu`,
 # `make qemu-gdb` and tests/run.sh, so all three boot the same machine.
 # Environment: ISO (required), CPUS, MEM, UEFI=1, QEMU_CPU, SERIAL (a QEMU
-# -serial argument; default mon:stdio), GDB=1 (wait for gdb on :1234).
+# -serial argument; default mon:stdio), GDB=1 (wait for gdb on :1234),
+# MONITOR=path (QEMU's monitor on a unix socket at path, for tests that
+# send keys or take a screendump), DISPLAY_DEV=name (a display device such
+# as std or virtio for -vga; default: QEMU's own, std for -machine pc).
 # KERNEL=bzImage INITRD=cpio APPEND='cmdline' boot that kernel instead of
 # the ISO (`make bench-linux`: Linux on the very machine faultline gets).
 # KVM: unset or auto - KVM when /dev/kvm can be used, else TCG; 0 - TCG
@@ -61,5 +64,10 @@ if [ "$UEFI" = 1 ]; then
 		-drive if=pflash,format=raw,file="$vars")
 fi
 [ "${GDB:-0}" = 1 ] && args+=(-s -S)
-[ "$SERIAL" != mon:stdio ] && args+=(-monitor none)
+[ -n "${DISPLAY_DEV:-}" ] && args+=(-vga "$DISPLAY_DEV")
+if [ -n "${MONITOR:-}" ]; then
+	args+=(-monitor "unix:$MONITOR,server=on,wait=off")
+elif [ "$SERIAL" != mon:stdio ]; then
+	args+=(-monitor none)
+fi
 exec qemu-system-x86_64 "${args[@]}"
