@@ -276,8 +276,11 @@ int initramfs_access(const char *base, const char *path, int mode, bool follow)
 	char n[PATH_LEN];
 	struct kstat st;
 	if (in_proc(base, path, n, sizeof(n))) {
+		/* root, as Linux's DAC override: read and write pass the
+		 * permission check (opening a read-only file for writing
+		 * still fails, as on Linux); execute needs a directory */
 		int r = procfs_stat(n, &st);
-		return r ? r : (mode & W_OK) ? -EACCES : 0;
+		return r ? r : (mode & X_OK) && !S_ISDIR(st.st_mode) ? -EACCES : 0;
 	}
 	if (initramfs_dev(base, path))
 		return 0; /* root may read and write the devices */

@@ -228,13 +228,16 @@ bool procfs_path(const char *npath)
 	return !strncmp(npath, "proc", 4) && (npath[4] == '/' || !npath[4]);
 }
 
+/* The files a write goes to: the lock mode and lockstat's reset. */
+static bool node_writable(enum pnode n) { return n == P_MM_LOCK || n == P_LOCKSTAT; }
+
 static void stat_node(enum pnode n, int pid, struct kstat *st)
 {
 	memset(st, 0, sizeof(*st));
 	st->st_dev = PROC_DEV;
 	st->st_ino = (uint64_t)n << 32 | (uint32_t)pid;
 	bool dir = n == P_ROOT || n == P_PID_DIR;
-	st->st_mode = dir ? S_IFDIR | 0555 : S_IFREG | 0444;
+	st->st_mode = dir ? S_IFDIR | 0555 : node_writable(n) ? S_IFREG | 0644 : S_IFREG | 0444;
 	st->st_nlink = dir ? 2 : 1;
 	st->st_blksize = 1024;
 }
@@ -406,7 +409,7 @@ int procfs_open(const char *npath, unsigned flags, struct file **out)
 	if (n == P_NONE)
 		return (flags & O_CREAT) ? -EACCES : -ENOENT;
 	bool dir = n == P_ROOT || n == P_PID_DIR;
-	bool writable = n == P_MM_LOCK || n == P_LOCKSTAT;
+	bool writable = node_writable(n);
 	if (((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC)) && !writable)
 		return dir ? -EISDIR : -EACCES;
 	if ((flags & O_DIRECTORY) && !dir)
@@ -421,7 +424,9 @@ int procfs_open(const char *npath, unsigned flags, struct file **out)
 	}
 	f->data = (const uint8_t *)t.buf;
 	f->size = t.len;
-	f->mode = dir ? S_IFDIR | 0555 : writable ? S_IFREG | 0644 : S_IFREG | 0444;
+	struct kstat st;
+	stat_node(n, pid, &st);
+	f->mode = st.st_mode;
 	f->ino = (uint64_t)n << 32 | (uint32_t)pid;
 	strlcpy(f->path, npath, sizeof(f->path));
 	*out = f;

@@ -433,6 +433,15 @@ if selected user-foreign-initrd; then
 		not_ok "user-foreign-initrd: building or running it on the host"
 	fi
 fi
+# The boot menu's benchmark table (user/bench/pftable.c): each mode asked
+# for in one boot, a figure in every cell, an empty column for a mode the
+# kernel lacks, and the ratio columns.
+user_boot user-pftable 2 0 'init=/bench/pftable quiet -- -s 1 -m global,vma,nosuch' \
+	'^pftable: this kernel has no mm\.lock=nosuch; its column is empty$' \
+	'^case +global +vma +nosuch +vma/global +nosuch/global$' \
+	'^pf 1 thread +[1-9][0-9]* +[1-9][0-9]* +- +[0-9]+\.[0-9]{2} +-$' \
+	'^pf 2 threads +[1-9][0-9]* +[1-9][0-9]* +- ' '^mix 1\+1 mapper ops/s +[1-9][0-9]* +[1-9][0-9]* +- ' \
+	'^churn 2 threads ops/s +[1-9][0-9]* +[1-9][0-9]* +- ' '^pftable done: 2 of 3 modes ran$'
 # A program that is not in the archive: a clear panic, not a hang.
 expect_boot user-init-missing 1 128M 35 "init=/nonexistent panic=exit" 'cannot run init /nonexistent: error -2'
 

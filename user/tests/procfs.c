@@ -243,6 +243,19 @@ static void check_mm_lock(void)
 	check(!strcmp(mm_lock_mode(), other), "faults now take the other mode's path", "%s", mm_lock_mode());
 	check_eq(set_mm_lock("bogus\n"), EINVAL, "an unknown mode is EINVAL");
 	check(set_mm_lock(mode) == 0 && !strcmp(mm_lock_mode(), mode), "and back", "%s", mm_lock_mode());
+	/* its mode bits say it is writable, and access() agrees (root, as
+	 * on Linux: W_OK passes even on the read-only files; X_OK does not) */
+	struct stat st;
+	check(stat("/proc/mm_lock", &st) == 0 && (st.st_mode & 07777) == 0644, "/proc/mm_lock is mode 0644",
+	      "%o", (unsigned)st.st_mode);
+	check(stat("/proc/meminfo", &st) == 0 && (st.st_mode & 07777) == 0444, "/proc/meminfo is mode 0444",
+	      "%o", (unsigned)st.st_mode);
+	check(access("/proc/mm_lock", W_OK) == 0, "access(/proc/mm_lock, W_OK) is 0", "%s", strerror(errno));
+	check(access("/proc/meminfo", R_OK | W_OK) == 0, "access(/proc/meminfo, R_OK|W_OK) is 0 for root",
+	      "%s", strerror(errno));
+	long r = access("/proc/meminfo", X_OK);
+	check_errno(r, errno, EACCES, "access(/proc/meminfo, X_OK) is EACCES");
+	check(access("/proc", X_OK) == 0, "access(/proc, X_OK) is 0", "%s", strerror(errno));
 }
 
 /* Two threads that only map and unmap: mmap_lock for write, back to back. */
