@@ -30,7 +30,26 @@ static struct vma *vma_to_resize(struct mm *mm, uint64_t addr, uint64_t old_len,
 	return v;
 }
 
-/* Make [addr, addr + len) exactly one VMA (splitting v): it, or NULL. */
+/* old_len 0: a second mapping of the shared object v maps at addr,
+ * new_len long at new_addr (a free range).  new_addr or -ENOMEM. */
+static long dup_shared(struct mm *mm, struct vma *v, uint64_t addr, uint64_t new_addr, uint64_t new_len)
+{
+	struct vma *n = vma_dup(v);
+	if (!n)
+		return -ENOMEM;
+	n->pgoff += (addr - v->start) >> PAGE_SHIFT;
+	n->start = new_addr;
+	n->end = new_addr + new_len;
+	if (vma_insert(mm, n)) {
+		vma_free(n);
+		return -ENOMEM;
+	}
+	vma_merge_neighbours(mm, n);
+	return (long)new_addr;
+}
+
+/* Make [addr, addr + len) exactly one VMA (splitting v): it, or NULL.
+ * len > 0 (an empty range has no VMA of its own: old_len 0 is dup_shared). */
 static struct vma *isolate(struct mm *mm, struct vma *v, uint64_t addr, uint64_t len)
 {
 	if (v->start < addr && !(v = vma_split(mm, v, addr)))
@@ -140,6 +159,8 @@ static long mremap_to(struct mm *mm, uint64_t addr, uint64_t old_len, uint64_t n
 			return r;
 		new_addr = (uint64_t)r;
 	}
+	if (!old_len) /* MREMAP_FIXED of a shared mapping's duplicate */
+		return dup_shared(mm, v, addr, new_addr, new_len);
 	if (!(v = isolate(mm, v, addr, old_len)))
 		return -ENOMEM;
 	return move_vma(mm, v, new_addr, new_len, flags & MREMAP_DONTUNMAP);
@@ -195,18 +216,8 @@ long vm_mremap(struct mm *mm, uint64_t addr, uint64_t old_len, uint64_t new_len,
 			r = a;
 			goto out;
 		}
-		if (!old_len) { /* a second mapping of the same shared object */
-			struct vma *n = vma_dup(v);
-			r = -ENOMEM;
-			if (n) {
-				n->pgoff += (addr - v->start) >> PAGE_SHIFT;
-				n->start = (uint64_t)a;
-				n->end = (uint64_t)a + new_len;
-				if (vma_insert(mm, n))
-					vma_free(n);
-				else
-					r = a;
-			}
+		if (!old_len) {
+			r = dup_shared(mm, v, addr, (uint64_t)a, new_len);
 			goto out;
 		}
 		if ((v = isolate(mm, v, addr, old_len)))

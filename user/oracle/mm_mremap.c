@@ -33,6 +33,21 @@ static void check(const char *what, char *p, int pages, int base)
 	printf("%s: %d of %d pages hold their bytes\n", what, good, pages);
 }
 
+/* The maps lines in [lo, hi) without the device and inode (a shared
+ * anonymous mapping's inode is the kernel's own number). */
+static void show_ranges(const char *tag, unsigned long lo, unsigned long hi)
+{
+	static char buf[65536];
+	if (!read_self_maps(buf, sizeof(buf)))
+		return;
+	for (char *l = strtok(buf, "\n"); l; l = strtok(NULL, "\n")) {
+		unsigned long start = strtoul(l, NULL, 16);
+		char range[64], perms[8], off[16];
+		if (start >= lo && start < hi && sscanf(l, "%63s %7s %15s", range, perms, off) == 3)
+			printf("%s: %s %s %s\n", tag, range, perms, off);
+	}
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -102,5 +117,21 @@ int main(void)
 	MR(NULL, A(0xbf000), 2 * P, 2 * P, MREMAP_MAYMOVE | MREMAP_FIXED, A(0xd0000));
 	show_maps("several", LO + 0xb0000, LO + 0xe0000);
 	printf("moved bytes: %d\n", A(0xc0000)[0]);
+	/* old_len 0: a second mapping of a shared object (MAYMOVE, or at a
+	 * FIXED place), from inside the VMA; private mappings refuse */
+	char *s = mmap(A(0xe0000), 4 * P, RW, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	pattern(s, 4, 50);
+	MR(A(0xf0000), s + 2 * P, 0, 2 * P, MREMAP_MAYMOVE | MREMAP_FIXED, A(0xf0000));
+	check("the duplicate sees the pages", A(0xf0000), 2, 52);
+	A(0xf0000)[P] = 77;
+	printf("a write through the duplicate shows in the original: %d\n", s[3 * P]);
+	MR(A(0xf8000), s, 0, P, MREMAP_MAYMOVE | MREMAP_FIXED, A(0xf8000)); /* from the VMA's start */
+	check("the duplicate of the first page", A(0xf8000), 1, 50);
+	char *d = mremap(s + P, 0, P, MREMAP_MAYMOVE);
+	printf("MREMAP_MAYMOVE of old_len 0: %s\n", d == MAP_FAILED ? ename(errno) : d[0] == 51 ? "a duplicate" : "wrong bytes");
+	MR(s + 2 * P, s + P, 0, P, MREMAP_MAYMOVE | MREMAP_FIXED, s + 2 * P); /* over the next page of the same VMA */
+	MR(NULL, A(0xc0000), 0, P, MREMAP_MAYMOVE | MREMAP_FIXED, A(0xfc000)); /* private */
+	MR(NULL, A(0xc0000), 0, P, MREMAP_MAYMOVE); /* private */
+	show_ranges("duplicates", LO + 0xe0000, LO + 0x100000);
 	return 0;
 }
