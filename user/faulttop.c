@@ -13,7 +13,8 @@
  * a command, the table stays at the top and the terminal's scrolling region
  * (DECSTBM) is set to the lines below it, where CMD's output scrolls; the
  * height comes from $LINES (default 24), the width from $COLUMNS (default
- * 100, for the bar).  -b (batch) writes no escapes: one block of lines per
+ * 100; the bar takes what the columns leave, 4 to 56 characters; full =
+ * the busiest CPU's peak).  -b (batch) writes no escapes: one block of lines per
  * refresh, for logs and tests.  When CMD exits, faulttop prints the rates
  * over the whole run and exact totals as "summary ..." lines (key=value,
  * for scripts), and exits with CMD's status (128 + N if killed by signal N).
@@ -53,7 +54,7 @@ static const struct column {
 	const char *key;  /* the summary's key */
 	const char *rows[2];
 } cols[NCOL] = {
-    [C_FAULT] = { "faults/s", 9, "faults", { "fault" } },
+    [C_FAULT] = { "faults", 7, "faults", { "fault" } },
     [C_VMA] = { "vma", 7, "vma", { "fault_vma" } },
     [C_FALLBACK] = { "fallbk", 7, "fallback", { "fault_fallback" } },
     [C_GLOBAL] = { "global", 7, "global", { "fault_global" } },
@@ -76,7 +77,7 @@ struct snap {
 };
 
 static bool batch;
-static int bar_width = 28, screen_lines = 24;
+static int bar_width, screen_lines = 24;
 static double peak_rate; /* the highest per-CPU faults/s seen: the bars' full scale */
 
 static int64_t now_ns(void)
@@ -98,7 +99,7 @@ static char *slurp(const char *path)
 		return NULL;
 	size_t len = 0;
 	for (;;) {
-		if (len + 4096 > cap) {
+		if (cap - len < 2) { /* full (or none yet): grow; kept for the next read */
 			char *nb = realloc(buf, cap = cap * 2 + 8192);
 			if (!nb) {
 				close(fd);
@@ -228,10 +229,10 @@ static const char *rate_str(double v, char *buf, size_t len)
 
 static void table_header(void)
 {
-	put("%4s", "CPU");
+	put("%3s", "CPU");
 	for (int c = 0; c < NCOL; c++)
 		put("%*s", cols[c].width, cols[c].head);
-	put("  faults/s (full bar: %.0f)", peak_rate);
+	put("  |faults");
 	end_line();
 }
 
@@ -244,9 +245,9 @@ static void table_rows(const struct snap *a, const struct snap *b)
 	for (int i = 0; i <= b->ncpu; i++) {
 		char buf[16];
 		if (i < b->ncpu)
-			put("%4d", b->cpu[i]);
+			put("%3d", b->cpu[i]);
 		else
-			put("%4s", "all");
+			put("%3s", "all");
 		for (int c = 0; c < NCOL; c++)
 			put("%*s", cols[c].width, rate_str((double)(b->v[i][c] - a->v[i][c]) / secs, buf, sizeof(buf)));
 		if (i < b->ncpu) {
@@ -269,6 +270,15 @@ static void update_peak(const struct snap *a, const struct snap *b)
 	}
 }
 
+/* Characters before the bar. */
+static int table_width(void)
+{
+	int w = 3;
+	for (int c = 0; c < NCOL; c++)
+		w += cols[c].width;
+	return w;
+}
+
 static int table_height(const struct snap *s) { return s->ncpu + 4; /* title, header, CPUs, total, rule */ }
 
 /* One refresh: the rates from a to b.  title says what runs; beside a
@@ -279,16 +289,17 @@ static void frame(const struct snap *a, const struct snap *b, int64_t t0, const 
 	update_peak(a, b);
 	if (!batch)
 		put(beside ? "\0337\033[H" : "\033[H");
-	put("faulttop  mode=%s  cpus=%d  up %.1fs  every %.2fs  %s", b->mode, b->ncpu, (double)(b->ns - t0) / 1e9,
-	    (double)(b->ns - a->ns) / 1e9, title);
+	char peak[16];
+	put("faulttop  mode=%s  cpus=%d  up %.1fs  per s over %.2fs  bar=%s/s  %s", b->mode, b->ncpu,
+	    (double)(b->ns - t0) / 1e9, (double)(b->ns - a->ns) / 1e9, rate_str(peak_rate, peak, sizeof(peak)), title);
 	end_line();
 	table_header();
 	table_rows(a, b);
 	if (batch) {
 		put("\n");
 	} else {
-		put("%.*s", bar_width + 80, "--------------------------------------------------------------------------------"
-					      "----------------------------------------");
+		put("%.*s", table_width() + 4 + bar_width, "--------------------------------------------------------------"
+							   "----------------------------------------------------------");
 		end_line();
 		put(beside ? "\0338" : "\033[J");
 	}
@@ -396,8 +407,9 @@ int main(int argc, char **argv)
 	if (cmd && count)
 		usage("-n is for watching without a command");
 	const char *env = getenv("COLUMNS");
-	if (env && atoi(env) > 0)
-		bar_width = atoi(env) - 76 < 8 ? 8 : atoi(env) - 76 > 56 ? 56 : atoi(env) - 76;
+	int columns = env && atoi(env) > 0 ? atoi(env) : 100;
+	bar_width = columns - table_width() - 4; /* "  |" bar "|" */
+	bar_width = bar_width < 4 ? 4 : bar_width > 56 ? 56 : bar_width;
 	env = getenv("LINES");
 	if (env && atoi(env) > 0)
 		screen_lines = atoi(env);
