@@ -51,6 +51,7 @@
 #include "kernel/assert.h"
 #include "kernel/atomic.h"
 #include "kernel/panic.h"
+#include "mm/mmstat.h"
 
 struct epoch_cpu epoch_cpus[MAX_CPUS];
 
@@ -100,6 +101,7 @@ static void gp_end_locked(void)
 	BUG_ON(!(gp_seq & 1) || gp_pending.bits);
 	smp_store_release(&gp_seq, gp_seq + 1);
 	gp_completed++;
+	mmstat_inc(MMSTAT_EPOCH_GP_ENDED);
 	uint64_t len = epoch_clock_ns() - gp_started_ns;
 	if (len > gp_longest_ns)
 		gp_longest_ns = len;
@@ -307,6 +309,7 @@ void epoch_quiescent_run(unsigned max)
 		list = next;
 	}
 	WRITE_ONCE(ec->run, ec->run + n);
+	mmstat_add(MMSTAT_EPOCH_CB_INVOKED, n);
 }
 
 void epoch_stats(struct epoch_stats *s)

@@ -6,6 +6,9 @@
  *   /proc/N/maps          the VMAs of process N (Linux's show_map_vma format)
  *   /proc/meminfo         MemTotal, MemFree, MemAvailable (Linux's format)
  *   /proc/mmstat          the memory-manager counters (mm/mmstat.h), "name value"
+ *   /proc/mmstat_cpu      the same counters per online CPU, in the shape of
+ *                         Linux's /proc/softirqs: a header of CPU columns,
+ *                         then "name: v0 v1 ..." (faulttop reads it)
  *   /proc/mm_lock         the page-fault lock mode; writable (switches it)
  *   /proc/lockstat        where CPUs waited, per lock class (kernel/lockstat.h);
  *                         writing "0" clears it
@@ -18,6 +21,7 @@
  * from the initramfs path operations (initramfs.c), which hand everything
  * under "proc" here. */
 #include "kernel/file_internal.h"
+#include "kernel/cpumask.h"
 #include "kernel/errno.h"
 #include "kernel/lockstat.h"
 #include "kernel/printk.h"
@@ -145,6 +149,31 @@ static void show_mmstat(struct text *t)
 		    (unsigned long long)e.cb_queued, (unsigned long long)e.cb_run, (unsigned long long)e.cb_pending);
 }
 
+/* /proc/mmstat_cpu: a column per online CPU (named by its logical id),
+ * a row per mmstat counter.  Each value is read once, so a row sums to
+ * what /proc/mmstat would have said at some instant of the formatting
+ * (offline CPUs count nothing: they never run).  Names right-aligned to
+ * the longest, values in columns wide enough for 10^10 - then wider. */
+static void show_mmstat_cpu(struct text *t)
+{
+	int w = 0;
+	for (int i = 0; i < MMSTAT_NR; i++)
+		w = MAX(w, (int)strlen(mmstat_names[i]));
+	text_printf(t, "%*s", w + 1, "");
+	for_each_cpu(c, &cpu_online_mask) {
+		char name[16];
+		snprintf(name, sizeof(name), "CPU%u", c);
+		text_printf(t, " %11s", name);
+	}
+	text_printf(t, "\n");
+	for (int i = 0; i < MMSTAT_NR; i++) {
+		text_printf(t, "%*s:", w, mmstat_names[i]);
+		for_each_cpu(c, &cpu_online_mask)
+			text_printf(t, " %11llu", (unsigned long long)mmstat_read_cpu((enum mmstat_item)i, c));
+		text_printf(t, "\n");
+	}
+}
+
 /* /proc/slabinfo: Linux's version 2.1 (mm/slab_common.c), one line per
  * cache.  There are no per-CPU arrays to tune, so the tunables are 0, and
  * every slab the cache holds is active (a kept empty one too), as SLUB
@@ -171,7 +200,7 @@ static void show_slabinfo(struct text *t)
 
 /* ---- the tree of names ---- */
 
-enum pnode { P_NONE, P_NOTDIR, P_ROOT, P_PID_DIR, P_MAPS, P_MEMINFO, P_MMSTAT, P_MM_LOCK, P_LOCKSTAT, P_SLABINFO };
+enum pnode { P_NONE, P_NOTDIR, P_ROOT, P_PID_DIR, P_MAPS, P_MEMINFO, P_MMSTAT, P_MMSTAT_CPU, P_MM_LOCK, P_LOCKSTAT, P_SLABINFO };
 
 /* Does path s name file (exactly), or something below it ("file/x")? */
 static enum pnode file_node(const char *s, const char *file, enum pnode n)
@@ -193,6 +222,8 @@ static enum pnode lookup(const char *npath, int *pid)
 	enum pnode f = file_node(s, "meminfo", P_MEMINFO);
 	if (f == P_NONE)
 		f = file_node(s, "mmstat", P_MMSTAT);
+	if (f == P_NONE)
+		f = file_node(s, "mmstat_cpu", P_MMSTAT_CPU);
 	if (f == P_NONE)
 		f = file_node(s, "mm_lock", P_MM_LOCK);
 	if (f == P_NONE)
@@ -281,6 +312,7 @@ static long pdir_getdents64(struct file *f, char __user *buf, size_t n)
 	} else if (!r) {
 		r = dents_emit(&d, "meminfo", 7, S_IFREG, (uint64_t)P_MEMINFO << 32) ||
 		    dents_emit(&d, "mmstat", 6, S_IFREG, (uint64_t)P_MMSTAT << 32) ||
+		    dents_emit(&d, "mmstat_cpu", 10, S_IFREG, (uint64_t)P_MMSTAT_CPU << 32) ||
 		    dents_emit(&d, "mm_lock", 7, S_IFREG, (uint64_t)P_MM_LOCK << 32) ||
 		    dents_emit(&d, "lockstat", 8, S_IFREG, (uint64_t)P_LOCKSTAT << 32) ||
 		    dents_emit(&d, "slabinfo", 8, S_IFREG, (uint64_t)P_SLABINFO << 32) ||
@@ -374,6 +406,8 @@ static int fill(enum pnode n, int pid, struct text *t)
 		show_meminfo(t);
 	} else if (n == P_MMSTAT) {
 		show_mmstat(t);
+	} else if (n == P_MMSTAT_CPU) {
+		show_mmstat_cpu(t);
 	} else if (n == P_MM_LOCK) {
 		text_printf(t, "%s\n", mm_lock_mode_name());
 	} else if (n == P_LOCKSTAT) {

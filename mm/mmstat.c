@@ -42,6 +42,8 @@ const char *const mmstat_names[MMSTAT_NR] = {
 	[MMSTAT_COW_FAULT] = "cow_fault",
 	[MMSTAT_COW_COPY] = "cow_copy",
 	[MMSTAT_COW_REUSE] = "cow_reuse",
+	[MMSTAT_EPOCH_GP_ENDED] = "epoch_gp_ended",
+	[MMSTAT_EPOCH_CB_INVOKED] = "epoch_cb_invoked",
 };
 
 /* One cache line of counters per CPU and item row: slot[cpu].v[item]. */
@@ -57,4 +59,9 @@ uint64_t mmstat_read(enum mmstat_item item)
 	for (unsigned i = 0; i < MAX_CPUS; i++)
 		s += load_relaxed(&slot[i].v[item]);
 	return s;
+}
+
+uint64_t mmstat_read_cpu(enum mmstat_item item, unsigned cpu)
+{
+	return cpu < MAX_CPUS ? load_relaxed(&slot[cpu].v[item]) : 0;
 }

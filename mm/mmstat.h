@@ -4,7 +4,10 @@
  * Each CPU adds to its own slot of each counter (no shared cache lines on
  * the fault path); a reader sums the slots, so a sum taken while counters
  * move is a snapshot of no single instant - fine for statistics.  The
- * names in mmstat_names[] are the /proc/mmstat keys, in enum order. */
+ * names in mmstat_names[] are the /proc/mmstat keys, in enum order;
+ * /proc/mmstat_cpu shows the same counters per online CPU (one column
+ * each, as Linux's /proc/softirqs), for faulttop.  A counter is counted on
+ * the CPU where its event happens. */
 #pragma once
 #include "kernel/types.h"
 
@@ -48,6 +51,8 @@ enum mmstat_item {
 	MMSTAT_COW_FAULT,          /* write faults on a read-only PTE of a writable private VMA (mm/cow.c) */
 	MMSTAT_COW_COPY,           /* ... that copied the page (another mm still maps it) */
 	MMSTAT_COW_REUSE,          /* ... that made the page writable again (this mm was its only user) */
+	MMSTAT_EPOCH_GP_ENDED,     /* epoch grace periods ended, on the CPU whose report ended one (sum: epoch_gp) */
+	MMSTAT_EPOCH_CB_INVOKED,   /* epoch callbacks run, on the CPU that ran them (sum: epoch_cb_run) */
 	MMSTAT_NR
 };
 
@@ -58,3 +63,5 @@ void mmstat_add(enum mmstat_item item, uint64_t n);
 static inline void mmstat_inc(enum mmstat_item item) { mmstat_add(item, 1); }
 /* The sum over every CPU. */
 uint64_t mmstat_read(enum mmstat_item item);
+/* CPU cpu's count alone (cpu < MAX_CPUS; 0 for a CPU that never ran). */
+uint64_t mmstat_read_cpu(enum mmstat_item item, unsigned cpu);

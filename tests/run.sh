@@ -420,6 +420,25 @@ INPUT=$'\necho hello from sh\n/tests/sysinfo\ncat /etc/motd\nls /nonexistent\nex
 	user_boot user-shell 2 3 "quiet" '^(\$ )*hello from sh$' '^PASS$' 'faultline' '\[exit [0-9]+\]'
 # init= with arguments after " -- ", as Linux passes them.
 user_boot user-init-args 1 0 'init=/bin/echo quiet -- one "two words" three' '^one two words three$'
+# faulttop (user/faulttop.c) as init, running pfbench beside it in batch
+# mode, on 2 CPUs in each lock mode: a refresh and the summary are there,
+# faults were counted, the per-CPU faults add up to the total, pfbench's
+# status 0 came through as faulttop's (user_boot: frames, objects).
+for mode in $LOCK_MODES; do
+	name="faulttop-$mode-cpus2"
+	user_boot "$name" 2 0 "init=/bin/faulttop quiet loglevel=6 mm.lock=$mode -- -b -- /bench/pfbench mix 2 2" \
+		"^faulttop  mode=$mode  cpus=2 " '^mix threads=2 ' '^summary cpu1 faults=' '^summary total faults=[1-9]' \
+		'^summary seconds=[0-9.]+ status=0$'
+	selected "$name" || continue
+	sums=$(awk '/^summary cpu[0-9]+ faults=/ { split($3, f, "="); s += f[2]; n++ }
+		/^summary total faults=/ { split($3, f, "="); t = f[2] } END { print n + 0, s + 0, t + 0 }' "$log.plain")
+	read -r n s t <<<"$sums"
+	if [ "$n" = 2 ] && [ "$t" -gt 0 ] && [ "$s" = "$t" ]; then
+		ok "$name: the per-CPU faults add up to the total ($t)"
+	else
+		not_ok "$name: the per-CPU faults add up to the total ($n CPU lines summing to $s, total $t)"
+	fi
+done
 # A user-supplied initramfs (INITRD=) holding one ordinary pthread program,
 # given its arguments on the command line: same output as on the host.
 if selected user-foreign-initrd; then

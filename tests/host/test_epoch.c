@@ -22,6 +22,7 @@
 #include <time.h>
 #include "kernel/atomic.h"
 #include "kernel/epoch.h"
+#include "mm/mmstat.h"
 #include "tests/host/check.h"
 
 /* ---- what epoch.c needs from its environment ---- */
@@ -36,6 +37,7 @@ uint64_t epoch_clock_ns(void)
 
 static uint64_t gp_ended_calls; /* written under gp_lock */
 void epoch_gp_ended(void) { fetch_add_relaxed(&gp_ended_calls, 1); }
+void mmstat_add(enum mmstat_item item, uint64_t n) { (void)item, (void)n; } /* the kernel's counters */
 
 
 #define NCPU 4
