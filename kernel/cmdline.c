@@ -36,6 +36,7 @@ static const char *const builtin_keys[] = {
 	"quiet",               /* only warnings and worse on the console */
 	"loglevel",            /* console log level 0..8 */
 	"init",                /* path of the first user program */
+	"init.batch",          /* DIR:NAME,...: run each as init in turn (tests/run.sh) */
 	"ktest",               /* run the in-kernel self-tests, then exit QEMU */
 	"crash",               /* deliberately crash (tests the oops path) */
 	"panic",               /* panic=exit: leave QEMU after a panic (else halt) */

@@ -89,8 +89,6 @@ static uint64_t frames_settled(void)
 	return frames_free();
 }
 
-static uint64_t frames_before_init;
-
 /* Kernel objects: every kmem_cache (and the big kmallocs, and the object
  * pools, which count what they hand out) must hold as many objects in use
  * once init has been reaped as just before it started.  The totals are the
@@ -129,8 +127,77 @@ static void objects_report(void)
 	objpool_for_each(count_objects, &n);
 }
 
+/* init.batch=DIR:NAME,NAME,... (tests/run.sh): run DIR/NAME as init, one
+ * after another in this one boot, each reported as a lone init is (its
+ * exit, its frames and objects against a baseline taken just before it),
+ * with a "faultline: batch: running PATH (I of N)" line before each; the
+ * machine powers off after the last.  What the last init left running is
+ * killed and reaped before the next starts, and the tid counter is rewound,
+ * so each starts as the first did: same pid, no process but itself.  A
+ * boot costs a second or more in the emulator (firmware, GRUB, loading
+ * the initramfs) against a tenth for most test programs: batches are what
+ * keep every test in every lock mode on 1, 2 and 4 CPUs affordable. */
+static struct {
+	char names[CMDLINE_MAX_LEN]; /* DIR:NAME,NAME,...; ':' and ',' become NULs */
+	const char *dir, *next;     /* next: the next NAME, NULL after the last */
+	int index, count;
+	int first_tid;              /* what task_tid_next() said before the first init */
+	bool reported;              /* the init that ended is reported, its orphans being swept */
+} batch;
+
+static uint64_t frames_before_init;
+
+static void spawn_init(const char *path, int argc, const char **argv)
+{
+	frames_before_init = frames_settled();
+	objects_mark_baseline();
+	int r = process_spawn_init(path, argc, argv);
+	if (r)
+		panic("cannot run init %s: error %d", path, r);
+	pr_info("faultline: started %s (pid %d)\n", path, init_process->pid);
+}
+
+/* Parse init.batch=DIR:NAME,...: false (with a warning) when malformed. */
+static bool batch_parse(const char *v)
+{
+	strlcpy(batch.names, v, sizeof(batch.names));
+	char *colon = strchr(batch.names, ':');
+	if (!colon || colon == batch.names || !colon[1]) {
+		printk(KERN_WARNING "faultline: init.batch=%s is not DIR:NAME,NAME,...; running init= instead\n", v);
+		return false;
+	}
+	*colon = '\0';
+	batch.dir = batch.names;
+	batch.next = colon + 1;
+	batch.count = 1;
+	for (char *c = colon + 1; *c; c++)
+		if (*c == ',') {
+			*c = '\0';
+			batch.count++;
+		}
+	batch.first_tid = task_tid_next();
+	return true;
+}
+
+/* Start the next init of the batch (no arguments: test programs need none). */
+static void batch_start_next(void)
+{
+	static char path[256]; /* init's argv[0]: must outlive the spawn's copy */
+	const char *name = batch.next;
+	size_t len = strlen(name);
+	batch.next = name + len + 1 < batch.names + sizeof(batch.names) && batch.index + 1 < batch.count
+			     ? name + len + 1
+			     : NULL;
+	batch.index++;
+	snprintf(path, sizeof(path), "%s/%s", batch.dir, name);
+	printk(KERN_WARNING "faultline: batch: running %s (%d of %d)\n", path, batch.index, batch.count);
+	const char *argv[] = { path, NULL };
+	task_tid_rewind(batch.first_tid);
+	spawn_init(path, 1, argv);
+}
+
 /* Start init from the initramfs: init=PATH (default /init), its arguments
- * the words after " -- " on the command line. */
+ * the words after " -- " on the command line; or init.batch=. */
 static void start_init(void)
 {
 	if (!boot_info.nmodules) {
@@ -140,30 +207,39 @@ static void start_init(void)
 	struct boot_module *m = &boot_info.modules[0];
 	initramfs_init(phys_to_virt(m->start), m->end - m->start);
 	tty_init(); /* the console is the programs' from now on */
+	zero_bench(); /* bench.zero: before the frame count, so its frames are back */
+	if (cmdline_get("init.batch") && batch_parse(cmdline_get("init.batch"))) {
+		batch_start_next();
+		return;
+	}
 	const char *path = cmdline_get("init") ? cmdline_get("init") : "/init";
 	const char *argv[CMDLINE_MAX_INIT_ARGS + 1];
 	int argc = 0;
 	argv[argc++] = path;
 	for (int i = 0; i < cmdline_init_argc() && argc < (int)ARRAY_SIZE(argv); i++)
 		argv[argc++] = cmdline_init_arg(i);
-	zero_bench(); /* bench.zero: before the frame count, so its frames are back */
-	frames_before_init = frames_settled();
-	objects_mark_baseline();
-	int r = process_spawn_init(path, argc, argv);
-	if (r)
-		panic("cannot run init %s: error %d", path, r);
-	pr_info("faultline: started %s (pid %d)\n", path, init_process->pid);
+	spawn_init(path, argc, argv);
 }
 
-/* init has exited (CPU 0's idle loop calls this): report and power off. */
+/* init has exited (CPU 0's idle loop calls this): report and power off -
+ * or, in a batch, sweep what it left, report, start the next init and
+ * return (called again on each idle pass while orphans are dying). */
 void init_finish(void)
 {
 	struct process *p = init_process;
-	int st = p->exit_status;
-	unsigned long f = spin_lock_irqsave(&proc_tree_lock);
-	list_del(&p->all_node);
-	spin_unlock_irqrestore(&proc_tree_lock, f);
-	process_free(p);
+	static int st;
+	if (!batch.reported) {
+		st = p->exit_status;
+		unsigned long f = spin_lock_irqsave(&proc_tree_lock);
+		list_del(&p->all_node);
+		init_process = NULL; /* orphans dying now have no parent left */
+		spin_unlock_irqrestore(&proc_tree_lock, f);
+		process_free(p);
+		batch.reported = true;
+	}
+	if (batch.count && process_sweep_orphans())
+		return; /* SIGKILLed: they die on their CPUs, then we reap them */
+	batch.reported = false;
 	uint64_t after = frames_settled();
 	if (st & 0x7f)
 		printk(KERN_WARNING "faultline: init killed by signal %d\n", st & 0x7f);
@@ -174,6 +250,11 @@ void init_finish(void)
 	       (unsigned long long)frames_before_init, (unsigned long long)after,
 	       after == frames_before_init ? "" : " (LEAK)");
 	objects_report();
+	if (batch.next) {
+		WRITE_ONCE(init_exited, false);
+		batch_start_next();
+		return;
+	}
 	power_off(st & 0x7f ? 128 + (st & 0x7f) : (st >> 8) & 0xff);
 }
 

@@ -181,6 +181,8 @@ static void process_exit_last(struct process *p)
 	p->state = PROC_ZOMBIE;
 	if (p->parent)
 		wake_up_all(&p->parent->child_wait);
+	else if (p != init_process)
+		sched_kick(0); /* no reaper: init.batch's sweep on CPU 0 frees it */
 	if (p == init_process) {
 		WRITE_ONCE(init_exited, true);
 		sched_kick(0);
@@ -394,6 +396,33 @@ SYSCALL(getppid, sys_getppid);
 SYSCALL(set_tid_address, sys_set_tid_address);
 SYSCALL(set_robust_list, sys_set_robust_list);
 SYSCALL(wait4, sys_wait4);
+
+int process_sweep_orphans(void)
+{
+	int left = 0;
+	for (;;) {
+		struct process *z = NULL;
+		unsigned long f = spin_lock_irqsave(&proc_tree_lock);
+		struct list_head *pos;
+		list_for_each(pos, &all_processes) {
+			struct process *p = list_entry(pos, struct process, all_node);
+			if (p->state == PROC_ZOMBIE && !p->parent) {
+				z = p; /* nobody will reap it: we do */
+				list_del(&p->all_node);
+				break;
+			}
+			if (p->state == PROC_ALIVE) {
+				send_signal(p, NULL, SIGKILL);
+				left++;
+			}
+		}
+		spin_unlock_irqrestore(&proc_tree_lock, f);
+		if (!z)
+			return left;
+		process_free(z);
+		left = 0; /* count again from the start */
+	}
+}
 
 int process_pids(int *out, int max, int from)
 {

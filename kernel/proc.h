@@ -103,6 +103,11 @@ struct process *process_alloc(void);   /* empty: no mm, files or threads yet */
 void process_free(struct process *p);   /* a reaped zombie */
 void process_add_thread(struct process *p, struct task *t);
 struct process *process_find(int pid); /* caller holds proc_tree_lock */
+/* init.batch, between two inits (the last one freed, init_process NULL):
+ * SIGKILL every live process, free every zombie that has no parent to
+ * reap it; the number still alive (0: none is left).  Any context that
+ * may take proc_tree_lock (CPU 0's idle loop). */
+int process_sweep_orphans(void);
 /* Up to max pids >= from of live processes, ascending; the count. */
 int process_pids(int *out, int max, int from);
 struct mm *process_get_mm(struct process *p); /* a reference to p's mm, or NULL (exited) */
@@ -148,7 +153,8 @@ bool fatal_signal_pending(void); /* the current process is exiting */
  * interruptible sleep ends (signal.c). */
 bool signal_pending(void);
 /* The kernel's part of the end of init (kernel/main.c): set when init has
- * become a zombie; CPU 0's idle loop then reports and powers off. */
+ * become a zombie; CPU 0's idle loop then reports and powers off, or with
+ * init.batch= starts the next init (init_finish returns then). */
 extern bool init_exited;
 void init_finish(void);
 /* futex.c: wake up to n waiters on uaddr of mm (CLONE_CHILD_CLEARTID too). */

@@ -108,6 +108,11 @@ void sched_maybe_resched(void);
 
 /* Tasks. */
 struct task *task_alloc(struct process *p); /* kernel stack, FPU area, tid; not yet runnable */
+/* The tid the next task gets; init.batch rewinds it between two inits so
+ * that each gets the first one's pid - only when no task with a tid >=
+ * next is left (every process of the last init killed and reaped). */
+int task_tid_next(void);
+void task_tid_rewind(int next);
 void task_free(struct task *t);             /* after it is DEAD and off every CPU */
 /* The task's first return to user mode starts from user_tf. */
 void task_setup_user_entry(struct task *t);

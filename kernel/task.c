@@ -32,6 +32,13 @@ static struct spinlock dead_lock = SPINLOCK_INIT("dead_tasks");
 static LIST_HEAD(dead_tasks);
 static int reaping; /* tasks taken off dead_tasks and being freed; under dead_lock */
 
+int task_tid_next(void) { return READ_ONCE(next_tid); }
+
+void task_tid_rewind(int next)
+{
+	WRITE_ONCE(next_tid, next);
+}
+
 struct task *task_alloc(struct process *p)
 {
 	task_reap_dead();
