@@ -46,6 +46,7 @@
 #define CMD_SELF_TEST	    0xaa
 #define CMD_TEST_PORT1	    0xab
 #define CMD_DISABLE_PORT1   0xad
+#define CMD_WRITE_PORT1_OUT 0xd2 /* the next byte comes back as if port 1 sent it */
 #define CMD_ENABLE_PORT1    0xae
 #define CFG_PORT1_INT	    0x01
 #define CFG_PORT2_INT	    0x02
@@ -64,6 +65,7 @@
 
 static struct spinlock kbd_lock = SPINLOCK_INIT("i8042");
 static struct keymap_state kbd_map; /* protected by kbd_lock */
+static uint64_t kbd_irqs, kbd_bytes;  /* interrupts taken, bytes typed; kbd_lock */
 static bool kbd_present;	    /* written once by i8042_init() */
 
 /* Wait until (status & mask) == want; false after I8042_TIMEOUT_US. */
@@ -119,6 +121,8 @@ static void i8042_irq(struct trap_frame *tf)
 		if (!(st & STATUS_AUX))
 			n += keymap_feed(&kbd_map, code, out + n);
 	}
+	kbd_irqs++;
+	kbd_bytes += n;
 	spin_unlock_irqrestore(&kbd_lock, fl);
 	tty_receive(out, n);
 }
@@ -198,3 +202,16 @@ void i8042_init(void)
 }
 
 bool i8042_keyboard_present(void) { return kbd_present; }
+
+void i8042_stats(uint64_t *irqs, uint64_t *bytes)
+{
+	unsigned long fl = spin_lock_irqsave(&kbd_lock);
+	*irqs = kbd_irqs;
+	*bytes = kbd_bytes;
+	spin_unlock_irqrestore(&kbd_lock, fl);
+}
+
+bool i8042_inject(uint8_t code)
+{
+	return kbd_present && command(CMD_WRITE_PORT1_OUT) && write_port(I8042_DATA, code);
+}

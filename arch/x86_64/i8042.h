@@ -9,3 +9,8 @@
  * off, after the LAPIC timer calibration (udelay) and ioapic_init(). */
 void i8042_init(void);
 bool i8042_keyboard_present(void);
+/* For the ktest (i8042_test.c): the interrupts taken and bytes typed so
+ * far; and make the controller hand `code` to the interrupt handler as if
+ * the keyboard had sent it (false without a keyboard or on a timeout). */
+void i8042_stats(uint64_t *irqs, uint64_t *bytes);
+bool i8042_inject(uint8_t code);
