@@ -19,7 +19,8 @@
  *   and the edit region buf[canon_head, edit_head); echo is written under
  *   it.  tty.rx_lock (irqsave) serialises draining the serial ring, so
  *   its bytes reach the ldisc in the order they came.  Lock order:
- *   tty.rx_lock -> serial rx lock, tty.lock -> wait-queue locks.
+ *   tty.rx_lock -> serial rx lock, tty.lock, wait-queue locks (tty_receive
+ *   wakes readers after dropping tty.lock).
  *   tty.read_mutex serialises readers.  A reader copies the completed bytes
  *   buf[read_tail, canon_head) to user space holding only the mutex: the
  *   interrupt never writes there (it writes at edit_head, and at most
