@@ -107,3 +107,6 @@ int initramfs_dir_check(const char *abs_path);
 /* The console (tty.c): serial line discipline. */
 void tty_init(void);
 void tty_input_irq(void); /* the serial receive interrupt: characters arrived */
+/* Input typed on any device, from any context (interrupts included): n
+ * bytes through the line discipline, in order; dropped before tty_init(). */
+void tty_receive(const char *buf, size_t n);

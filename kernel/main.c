@@ -4,7 +4,7 @@
  *   per-CPU pointer -> serial console -> multiboot2 info -> command line
  *   -> IDT -> early frames -> kernel page tables -> buddy + slab
  *   -> interrupt stacks, GDT/TSS, IST gates -> switch to a guarded stack
- *   -> ACPI (MADT) -> LAPIC + calibration -> IOAPIC (COM1) -> smp_call
+ *   -> ACPI (MADT) -> LAPIC + calibration -> IOAPIC (COM1, keyboard) -> smp_call
  *   -> FPU, clocks, random, syscalls, scheduler -> interrupts on -> other CPUs
  *   -> a deliberate crash (crash=), self-tests (ktest), or init from the
  *   initramfs; then this CPU becomes an idle task like the others. */
@@ -12,6 +12,7 @@
 #include "arch/x86_64/acpi.h"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/bootinfo.h"
+#include "arch/x86_64/i8042.h"
 #include "arch/x86_64/ioapic.h"
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/serial.h"
@@ -308,6 +309,7 @@ static __noreturn void kmain_guarded(void *unused)
 	irq_register(VEC_COM1, com1_irq);
 	ioapic_route_isa_irq(4, VEC_COM1, apic_id());
 	serial_enable_rx_irq();
+	i8042_init(); /* the PS/2 keyboard, if there is one: IRQ 1 into the tty */
 	smp_call_init();
 	fpu_init_boot();
 	rtc_init();

@@ -1,8 +1,11 @@
 /* tty.c - the console: the serial port with a canonical line discipline.
  *
- * Input: the COM1 interrupt calls tty_input_irq(), which drains
- * serial_getc() through tty_process_char() (a pure function, unit-tested
- * in file_test.c): printable characters are stored and echoed, backspace
+ * Input: every source goes through tty_receive() (callable from interrupt
+ * context): the COM1 interrupt's tty_input_irq() drains serial_getc() into
+ * it, the PS/2 keyboard's interrupt (arch/x86_64/i8042.c) hands it the
+ * bytes kernel/keymap.c made of the scancodes.  tty_receive() runs each
+ * byte through tty_process_char() (a pure function, unit-tested in
+ * file_test.c): printable characters are stored and echoed, backspace
  * and DEL erase one character ("\b \b"), ^U erases the line, CR becomes
  * NL, NL or ^D completes the line (^D itself is not delivered, so ^D at
  * the start of a line reads as end of file).  Control characters echo as
@@ -14,7 +17,10 @@
  * Locking:
  *   tty.lock (irqsave: the interrupt takes it) protects the ldisc indices
  *   and the edit region buf[canon_head, edit_head); echo is written under
- *   it.  Lock order: tty.lock -> serial rx lock, wait-queue locks.
+ *   it.  tty.rx_lock (irqsave) serialises draining the serial ring, so
+ *   its bytes reach the ldisc in the order they came.  Lock order:
+ *   tty.rx_lock -> serial rx lock, tty.lock, wait-queue locks (tty_receive
+ *   wakes readers after dropping tty.lock).
  *   tty.read_mutex serialises readers.  A reader copies the completed bytes
  *   buf[read_tail, canon_head) to user space holding only the mutex: the
  *   interrupt never writes there (it writes at edit_head, and at most
@@ -37,12 +43,14 @@
 
 static struct tty {
 	struct spinlock lock;
+	struct spinlock rx_lock;
 	struct tty_ldisc ld;
 	struct mutex read_mutex;
 	struct wait_queue readq;
 	struct spinlock out_lock;
 } tty = {
     .lock = SPINLOCK_INIT("tty"),
+    .rx_lock = SPINLOCK_INIT("tty_rx"),
     .read_mutex = MUTEX_INIT(tty.read_mutex, "tty_read"),
     .readq = WAIT_QUEUE_INIT(tty.readq, "tty_read"),
     .out_lock = SPINLOCK_INIT("tty_out"),
@@ -144,22 +152,41 @@ static void echo_serial(void *arg, const char *s, size_t n)
 }
 
 /* Set by tty_init(): until then received bytes stay in the serial driver's
- * ring (the kernel's self-tests read them there). */
+ * ring (the kernel's self-tests read them there) and keyboard bytes are
+ * dropped (nobody could read them). */
 static bool tty_active;
 
-void tty_input_irq(void)
+void tty_receive(const char *buf, size_t n)
 {
 	if (!smp_load_acquire(&tty_active))
 		return;
 	bool woke = false;
 	unsigned long fl = spin_lock_irqsave(&tty.lock);
-	for (int c; (c = serial_getc()) >= 0;)
-		woke |= tty_process_char(&tty.ld, (char)c, echo_serial, NULL);
+	for (size_t i = 0; i < n; i++)
+		woke |= tty_process_char(&tty.ld, buf[i], echo_serial, NULL);
 	spin_unlock_irqrestore(&tty.lock, fl);
 	if (woke) {
 		wake_up_all(&tty.readq);
 		wake_up_all(&file_poll_wq);
 	}
+}
+
+void tty_input_irq(void)
+{
+	if (!smp_load_acquire(&tty_active))
+		return;
+	char buf[64];
+	size_t n;
+	/* rx_lock: a drain that took bytes out of the ring hands them on
+	 * before another drain (tty_init's, or an interrupt) can overtake it. */
+	unsigned long fl = spin_lock_irqsave(&tty.rx_lock);
+	do {
+		int c;
+		for (n = 0; n < sizeof(buf) && (c = serial_getc()) >= 0; n++)
+			buf[n] = (char)c;
+		tty_receive(buf, n);
+	} while (n == sizeof(buf));
+	spin_unlock_irqrestore(&tty.rx_lock, fl);
 }
 
 static bool tty_readable(void)

@@ -5,7 +5,8 @@
 # -serial argument; default mon:stdio), GDB=1 (wait for gdb on :1234),
 # MONITOR=path (QEMU's monitor on a unix socket at path, for tests that
 # send keys or take a screendump), DISPLAY_DEV=name (a display device such
-# as std or virtio for -vga; default: QEMU's own, std for -machine pc).
+# as std or virtio for -vga; default: QEMU's own, std for -machine pc),
+# MACHINE (the -machine argument; default pc; pc,i8042=off: no keyboard).
 # KERNEL=bzImage INITRD=cpio APPEND='cmdline' boot that kernel instead of
 # the ISO (`make bench-linux`: Linux on the very machine faultline gets).
 # KVM: unset or auto - KVM when /dev/kvm can be used, else TCG; 0 - TCG
@@ -49,7 +50,7 @@ if [ "${accel[1]}" = kvm ]; then
 else
 	echo "qemu-run: accelerator TCG (-cpu $QEMU_CPU)${why:+; not KVM: $why}" >&2
 fi
-args=(-machine pc -cpu "$QEMU_CPU" -smp "$CPUS" -m "$MEM" "${accel[@]}"
+args=(-machine "${MACHINE:-pc}" -cpu "$QEMU_CPU" -smp "$CPUS" -m "$MEM" "${accel[@]}"
 	-no-reboot -display none -serial "$SERIAL"
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04)
 if [ -n "${KERNEL:-}" ]; then

@@ -418,6 +418,68 @@ done
 # character typed before the kernel runs.)
 INPUT=$'\necho hello from sh\n/tests/sysinfo\ncat /etc/motd\nls /nonexistent\nexit 3' \
 	user_boot user-shell 2 3 "quiet" '^(\$ )*hello from sh$' '^PASS$' 'faultline' '\[exit [0-9]+\]'
+# The PS/2 keyboard (arch/x86_64/i8042.c, kernel/keymap.c): keys pressed
+# through QEMU's monitor (sendkey) reach the shell, with nothing typed on
+# the serial port.  Shift, caps lock, backspace and ctrl-u line kill must
+# make `echo Hello KBD` of what was typed; then /bin/hexin prints the bytes
+# of arrows, Home, Delete, a keypad digit and ctrl-letters (left and right
+# ctrl), and ctrl-d ends it; `exit 5` powers off.  The monitor client is
+# perl (IO::Socket::UNIX is in perl-base, which every Debian has).
+# monitor SOCK CMD...: each command, after the monitor's "(qemu)" prompt.
+monitor() {
+	timeout 30 perl -MIO::Socket::UNIX -e '
+		my $s = IO::Socket::UNIX->new(Peer => shift) or die "monitor: $!\n";
+		sub prompt { my $b = ""; sysread($s, $b, 4096, length $b) or die "monitor: closed\n" until $b =~ /\(qemu\) /; }
+		prompt();
+		for (@ARGV) { print $s "$_\n"; prompt(); }' "$@"
+}
+# sendkeys TEXT: "sendkey" commands typing TEXT (lower case, digits, blanks).
+sendkeys() {
+	local i c
+	for ((i = 0; i < ${#1}; i++)); do
+		c=${1:i:1}
+		[ "$c" = " " ] && c=spc
+		echo "sendkey $c"
+	done
+}
+# kbd_type SOCK LOG N CMD...: once the serial log ends in the shell's
+# N-th "$ " prompt (60 s at most), send the monitor commands.
+kbd_type() {
+	local sock=$1 log=$2 n=$3 t
+	shift 3
+	for ((t = 0; t < 600; t++)); do
+		[ -S "$sock" ] && [ "$(tail -c 2 "$log" 2>/dev/null)" = '$ ' ] &&
+			[ "$(grep -o '\$ ' "$log" | wc -l)" -ge "$n" ] && break
+		sleep 0.1
+	done
+	[ "$t" -lt 600 ] || { echo "no prompt $n in $log"; return 1; }
+	monitor "$sock" "$@"
+}
+if selected kbd-shell; then
+	sock="$OUT/kbd-shell.sock"
+	rm -f "$sock" "$OUT/kbd-shell.serial.log"
+	mapfile -t first < <(sendkeys "xyz"; echo "sendkey ctrl-u"; sendkeys "echo "; echo "sendkey shift-h"
+		sendkeys "ello "; echo "sendkey caps_lock"; sendkeys "kbdd"; echo "sendkey backspace"
+		echo "sendkey caps_lock"; echo "sendkey ret")
+	mapfile -t second < <(sendkeys "hexin"; printf 'sendkey %s\n' ret up down ctrl-a ctrl_r-c home delete kp_2 ret ctrl-d)
+	mapfile -t third < <(sendkeys "exit 5"; echo "sendkey ret")
+	(kbd_type "$sock" "$OUT/kbd-shell.serial.log" 1 "${first[@]}" &&
+		kbd_type "$sock" "$OUT/kbd-shell.serial.log" 2 "${second[@]}" &&
+		kbd_type "$sock" "$OUT/kbd-shell.serial.log" 3 "${third[@]}") >"$OUT/kbd-shell.keys.log" 2>&1 &
+	kbd_pid=$!
+	MONITOR="$sock" user_boot kbd-shell 2 5 "loglevel=7" '^i8042: keyboard on port 1 ' '^Hello KBD$'
+	wait "$kbd_pid" || sed 's/^/    # keys: /' "$OUT/kbd-shell.keys.log"
+	want='^read 18: 1b 5b 41 1b 5b 42 01 03 1b 5b 31 7e 1b 5b 33 7e 32 0a$'
+	if grep -qE "$want" "$log.plain" && grep -qx 'hexin: end of file' "$log.plain"; then
+		ok "kbd-shell: arrows, Home, Delete, keypad 2, ctrl-a, right ctrl-c, ctrl-d reach a program as Linux sends them"
+	else
+		not_ok "kbd-shell: arrows, Home, Delete, keypad 2, ctrl-a, right ctrl-c, ctrl-d reach a program as Linux sends them"
+		grep -E '^read |^hexin' "$log.plain" | sed 's/^/    # got: /'
+	fi
+fi
+# No i8042 at all (QEMU's i8042=off): one warning, and the boot goes on.
+MACHINE=pc,i8042=off user_boot kbd-absent 1 0 'init=/bin/echo quiet -- the boot goes on' \
+	'^i8042: no controller \(.+\); no keyboard$' '^the boot goes on$'
 # init= with arguments after " -- ", as Linux passes them.
 user_boot user-init-args 1 0 'init=/bin/echo quiet -- one "two words" three' '^one two words three$'
 # faulttop (user/faulttop.c) as init, running pfbench beside it in batch

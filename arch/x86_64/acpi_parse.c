@@ -377,6 +377,7 @@ static bool parse_fadt(const void *table, uint32_t len, struct acpi_info *out)
 		dst[i] = src[i];
 
 	out->has_fadt = true;
+	out->fadt_revision = f.header.revision;
 	out->hw_reduced = f.flags & ACPI_FADT_HW_REDUCED;
 	out->sci_irq = f.sci_int;
 	out->iapc_boot_arch = f.iapc_boot_arch;

@@ -325,6 +325,7 @@ struct acpi_info {
 
 	/* FADT (all 0 if absent) */
 	bool has_fadt;
+	uint8_t fadt_revision;       /* iapc_boot_arch means something from 2 on */
 	bool hw_reduced;             /* HW_REDUCED_ACPI: no PM timer, no fixed hardware */
 	uint16_t sci_irq;
 	uint16_t iapc_boot_arch;     /* ACPI_BOOT_*; 0 if the FADT is too old to say */

@@ -267,6 +267,7 @@ TEST(v2_xsdt)
 	CHECK_EQ(info.pm_tmr_port, 0xb008); /* X_PM_TMR_BLK wins */
 	CHECK(info.pm_tmr_32bit && info.has_reset_reg && info.reset_reg.address == 0xcf9);
 	CHECK(info.reset_value == 6 && info.iapc_boot_arch == ACPI_BOOT_8042 && !info.hpet_phys);
+	CHECK_EQ(info.fadt_revision, 3); /* i8042.c trusts iapc_boot_arch from 2 on */
 
 	/* The same RSDP handed over as a 20-byte copy is used as v1: RSDT. */
 	EXPECT(parse_from(2, rsdt, xsdt, 20), 0, 0, 2);
