@@ -46,7 +46,8 @@ static const char *const builtin_keys[] = {
 	"epoch.torture_seconds", /* the epoch ktest suite's length (make torture) */
 	"nosmp",               /* do not start the other CPUs */
 	"maxcpus",             /* start at most this many CPUs */
-	"nox2apic",            /* stay in xAPIC mode */
+	"nox2apic",            /* stay in xAPIC mode (apic=xapic) */
+	"apic",                /* apic=xapic|x2apic: force the local APIC mode */
 	"apic.calibrate",      /* apic.calibrate=pit: skip the ACPI PM timer */
 	"spinlock.timeout_ms", /* report a lock waited for this long as stuck */
 	"spinlock",            /* spinlock=ticket|tas: force the spinlock kind (default: by CPU) */

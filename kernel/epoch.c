@@ -92,13 +92,13 @@ static void gp_start_locked(void)
 		cpumask_set(&gp_pending, i);
 		WRITE_ONCE(epoch_cpus[i].need_qs, true);
 	}
-	if (!gp_pending.bits)
+	if (cpumask_empty(&gp_pending))
 		gp_end_locked();
 }
 
 static void gp_end_locked(void)
 {
-	BUG_ON(!(gp_seq & 1) || gp_pending.bits);
+	BUG_ON(!(gp_seq & 1) || !cpumask_empty(&gp_pending));
 	smp_store_release(&gp_seq, gp_seq + 1);
 	gp_completed++;
 	mmstat_inc(MMSTAT_EPOCH_GP_ENDED);
@@ -139,7 +139,7 @@ static void report_qs(struct epoch_cpu *ec, unsigned cpu)
 	if (ec->need_qs) {
 		WRITE_ONCE(ec->need_qs, false);
 		cpumask_clear(&gp_pending, cpu);
-		if (!gp_pending.bits)
+		if (cpumask_empty(&gp_pending))
 			gp_end_locked();
 	}
 	spin_unlock_irqrestore(&gp_lock, f);
@@ -319,7 +319,7 @@ void epoch_stats(struct epoch_stats *s)
 	s->gp_longest_ns = gp_longest_ns;
 	spin_unlock_irqrestore(&gp_lock, f);
 	s->cb_queued = s->cb_run = 0;
-	for (unsigned i = 0; i < MAX_CPUS; i++) {
+	for_each_cpu(i, &epoch_online) { /* only these have queued anything */
 		s->cb_queued += READ_ONCE(epoch_cpus[i].queued);
 		s->cb_run += READ_ONCE(epoch_cpus[i].run);
 	}

@@ -74,7 +74,7 @@ static uint64_t roles_deadline; /* time_ns() at which the roles finish */
 static void role_entry(void *arg)
 {
 	struct role *r = arg;
-	struct cpumask m = { 1ull << r->cpu };
+	struct cpumask m = cpumask_of(r->cpu);
 	sched_set_affinity(current, &m); /* moves us there; nothing moves us back */
 	r->fn(r->cpu);
 	fetch_add(&roles_done, 1);

@@ -4,6 +4,7 @@
 #include "kernel/assert.h"
 
 struct cpu cpus[MAX_CPUS];
+unsigned nr_cpu_ids = 1; /* the boot CPU; smp_boot_aps() sets the rest */
 extern bool percpu_ready;
 
 void percpu_init_this(unsigned id)

@@ -4,14 +4,21 @@
  * runs C code, so this_cpu() is one instruction.  Fields are written only by
  * the CPU that owns them unless a comment says otherwise.  Logical CPU ids
  * are dense 0..ncpus-1 in MADT order with the boot CPU as 0; apic_id maps
- * them to hardware. */
+ * them to hardware.
+ *
+ * Every per-CPU array element is cache-line aligned (struct cpu, the
+ * percpu_counter slots, objpool, epoch_cpus, call_queue, mmstat): a CPU
+ * writing its own slot never invalidates another CPU's line.  Loops over
+ * all CPUs on frequent paths stop at nr_cpu_ids, not MAX_CPUS. */
 #pragma once
 #include "kernel/compiler.h"
 #include "kernel/atomic.h"
 #include "kernel/list.h"
 #include "kernel/spinlock.h"
 
-#define MAX_CPUS 64
+/* Raising it costs about 5 KiB of BSS per CPU (struct cpu, the GDT/TSS
+ * tables, the per-CPU slots of every pool and counter): see docs/boot.md. */
+#define MAX_CPUS 256
 
 struct tss;
 struct task;
@@ -47,11 +54,15 @@ struct cpu {
 	struct runqueue rq;
 	bool need_resched;     /* set by the tick or a remote wakeup; checked before returning to user mode */
 	uint64_t context_switches;
-};
+} __aligned(64); /* one CPU's fields never share a line with another's */
 
 extern struct cpu cpus[MAX_CPUS];
 extern unsigned ncpus;      /* CPUs found in the MADT (and brought up or not) */
 extern unsigned ncpus_online;
+/* Possible CPUs: every logical id in use is below it.  1 until
+ * smp_boot_aps() numbers the CPUs (before any AP runs), then ncpus, never
+ * changed again; loops over per-CPU slots stop here. */
+extern unsigned nr_cpu_ids;
 
 static inline struct cpu *this_cpu(void)
 {
@@ -95,7 +106,7 @@ static inline void percpu_counter_add(struct percpu_counter *c, uint64_t n)
 static inline uint64_t percpu_counter_sum(const struct percpu_counter *c)
 {
 	uint64_t s = 0;
-	for (unsigned i = 0; i < MAX_CPUS; i++)
+	for (unsigned i = 0; i < READ_ONCE(nr_cpu_ids); i++)
 		s += load_relaxed(&c->slot[i].v);
 	return s;
 }

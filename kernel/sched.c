@@ -232,8 +232,8 @@ void sched_start(struct task *t)
 
 int sched_set_affinity(struct task *t, const struct cpumask *mask)
 {
-	struct cpumask m = { mask->bits & cpu_online_mask.bits };
-	if (!m.bits)
+	struct cpumask m;
+	if (!cpumask_and(&m, mask, &cpu_online_mask))
 		return -EINVAL;
 	unsigned long flags = spin_lock_irqsave(&t->pi_lock);
 	t->affinity = m;

@@ -181,7 +181,7 @@ static int affinity_ok, affinity_runs;
 static void pinned(void *arg)
 {
 	for (unsigned c = 0; c < ncpus_online; c++) {
-		struct cpumask m = { 1ull << c };
+		struct cpumask m = cpumask_of(c);
 		sched_set_affinity(current, &m);
 		for (int k = 0; k < 3; k++) {
 			fetch_add(&affinity_runs, 1);

@@ -2,10 +2,11 @@
  *
  * Each CPU has a queue of call requests (call_queue[cpu], protected by its
  * lock, taken with interrupts off).  A caller allocates one request per
- * target (on its stack when it waits, else from kmalloc, freed by the
- * target), queues it, and sends VEC_CALL_FUNCTION.  The target's handler
- * runs every queued request in order and decrements the caller's pending
- * counter (release), which the waiting caller polls (acquire).
+ * target (in an array it owns when it waits - see CALL_ONSTACK - else from
+ * kmalloc, freed by the target), queues it, and sends VEC_CALL_FUNCTION.
+ * The target's handler runs every queued request in order and decrements
+ * the caller's pending counter (release), which the waiting caller polls
+ * (acquire).
  * Lock order: a queue lock is a leaf. */
 #include "kernel/smp.h"
 #include "kernel/atomic.h"
@@ -61,7 +62,7 @@ static void call_function_ipi(struct trap_frame *tf)
 
 void smp_call_init(void)
 {
-	for (unsigned i = 0; i < MAX_CPUS; i++) {
+	for (unsigned i = 0; i < MAX_CPUS; i++) { /* once, at boot: before nr_cpu_ids is known */
 		spin_init(&call_queue[i].lock, "call_queue");
 		list_init(&call_queue[i].reqs);
 	}
@@ -73,10 +74,41 @@ void smp_call_function(const struct cpumask *mask, void (*fn)(void *), void *arg
 	smp_call_function_as("smp_call_function", mask, fn, arg, wait);
 }
 
+/* Wait until every request counted in *pending has run; then account the
+ * wait to `what` in /proc/lockstat. */
+static void wait_for_calls(const char *what, int *pending, void (*fn)(void *))
+{
+	if (!READ_ONCE(*pending))
+		return;
+	uint64_t t0 = rdtsc(), deadline = time_ns() + spin_timeout_ms * 1000000ull;
+	while (smp_load_acquire(pending)) {
+		cpu_relax();
+		if (time_ns() > deadline && !panicking)
+			panic("smp_call_function: %d CPUs did not run %p within %lu ms", READ_ONCE(*pending), (void *)fn,
+			      spin_timeout_ms);
+	}
+	lockstat_wait(what, LOCKSTAT_IPI_WAIT, rdtsc() - t0);
+}
+
+/* Waited-for requests live in an array the caller owns: on its stack up to
+ * CALL_ONSTACK targets (a 16 KiB kernel stack has no room for MAX_CPUS of
+ * them), else kmalloc'd for the targets in the mask.  Without memory for
+ * that, the on-stack array is reused: CALL_ONSTACK targets at a time, each
+ * batch waited for before the next is queued. */
+#define CALL_ONSTACK 8
+
 void smp_call_function_as(const char *what, const struct cpumask *mask, void (*fn)(void *), void *arg, bool wait)
 {
 	BUG_ON(!irqs_enabled() && ncpus_online > 1);
-	struct call_req reqs[MAX_CPUS];
+	struct call_req onstack[CALL_ONSTACK], *reqs = onstack;
+	unsigned nreqs = CALL_ONSTACK, used = 0;
+	if (wait) {
+		unsigned n = cpumask_weight(mask);
+		if (n > CALL_ONSTACK && (reqs = kmalloc(n * sizeof(*reqs))))
+			nreqs = n;
+		else
+			reqs = onstack;
+	}
 	int pending = 0;
 	unsigned me;
 	/* Stay on this CPU while queueing (preemption comes with the scheduler). */
@@ -85,11 +117,17 @@ void smp_call_function_as(const char *what, const struct cpumask *mask, void (*f
 	for_each_cpu(cpu, mask) {
 		if (cpu == me || !cpumask_test(&cpu_online_mask, cpu))
 			continue;
-		struct call_req *r = wait ? &reqs[cpu] : kmalloc(sizeof(*r));
-		if (!r) {
+		struct call_req *r = NULL;
+		if (!wait && !(r = kmalloc(sizeof(*r)))) {
 			pr_warn("smp_call_function: out of memory, running synchronously\n");
-			r = &reqs[cpu];
 			wait = true;
+		}
+		if (wait) {
+			if (used == nreqs) { /* the mask grew, or no memory for the array */
+				wait_for_calls(what, &pending, fn);
+				used = 0;
+			}
+			r = &reqs[used++];
 		}
 		*r = (struct call_req){ .fn = fn, .arg = arg, .pending = wait ? &pending : NULL, .heap = !wait };
 		if (wait)
@@ -106,21 +144,15 @@ void smp_call_function_as(const char *what, const struct cpumask *mask, void (*f
 		irq_restore(f);
 	}
 	preempt_enable();
-	if (wait && READ_ONCE(pending)) {
-		uint64_t t0 = rdtsc(), deadline = time_ns() + spin_timeout_ms * 1000000ull;
-		while (smp_load_acquire(&pending)) {
-			cpu_relax();
-			if (time_ns() > deadline && !panicking)
-				panic("smp_call_function: %d CPUs did not run %p within %lu ms", READ_ONCE(pending),
-				      (void *)fn, spin_timeout_ms);
-		}
-		lockstat_wait(what, LOCKSTAT_IPI_WAIT, rdtsc() - t0);
-	}
+	if (wait)
+		wait_for_calls(what, &pending, fn);
+	if (reqs != onstack)
+		kfree(reqs);
 }
 
 void smp_call_function_single(unsigned cpu, void (*fn)(void *), void *arg, bool wait)
 {
-	struct cpumask m = { 1ull << cpu };
+	struct cpumask m = cpumask_of(cpu);
 	smp_call_function(&m, fn, arg, wait);
 }
 

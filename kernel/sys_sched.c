@@ -34,33 +34,34 @@ static long sys_sched_getaffinity(int pid, unsigned len, uint64_t __user *umask)
 {
 	if (len * 8 < ncpus || (len & 7))
 		return -EINVAL;
+	unsigned size = MIN(len, (unsigned)sizeof(struct cpumask));
 	unsigned long f = spin_lock_irqsave(&proc_tree_lock);
 	struct task *t = affinity_target(pid);
-	uint64_t mask = t ? t->affinity.bits : 0;
+	struct cpumask mask = t ? t->affinity : (struct cpumask){ { 0 } };
 	spin_unlock_irqrestore(&proc_tree_lock, f);
 	if (!t)
 		return -ESRCH;
-	if (copy_to_user(umask, &mask, 8))
+	if (copy_to_user(umask, &mask, size))
 		return -EFAULT;
-	return 8; /* bytes written: the size of the kernel's cpumask */
+	return size; /* bytes written: at most the size of the kernel's cpumask */
 }
 
 static long sys_sched_setaffinity(int pid, unsigned len, const uint64_t __user *umask)
 {
-	uint64_t mask = 0;
-	if (copy_from_user(&mask, umask, MIN(len, 8u)))
+	struct cpumask mask = { { 0 } };
+	if (copy_from_user(&mask, umask, MIN(len, (unsigned)sizeof(mask))))
 		return -EFAULT;
 	if (pid != 0 && pid != current->tid) {
 		/* Another thread: set its mask; it moves at its next reschedule. */
 		unsigned long f = spin_lock_irqsave(&proc_tree_lock);
 		struct task *t = pid > 0 ? task_find(pid) : NULL;
-		long r = !t ? -ESRCH : sched_set_affinity(t, &(struct cpumask){ mask });
+		long r = !t ? -ESRCH : sched_set_affinity(t, &mask);
 		if (t && !r)
 			sched_kick(READ_ONCE(t->cpu));
 		spin_unlock_irqrestore(&proc_tree_lock, f);
 		return r;
 	}
-	return sched_set_affinity(current, &(struct cpumask){ mask });
+	return sched_set_affinity(current, &mask);
 }
 
 static long sys_getcpu(unsigned __user *cpu, unsigned __user *node, void __user *cache)

@@ -90,7 +90,7 @@ void mm_put(struct mm *mm)
 {
 	if (!mm || fetch_sub(&mm->users, 1) != 1)
 		return;
-	BUG_ON(mm->cpus.bits); /* nobody may still run on it */
+	BUG_ON(!cpumask_empty(&mm->cpus)); /* nobody may still run on it */
 	pgtable_free_all(mm); /* before the VMAs: shared objects' pages drop their PTE refs first */
 	vma_destroy_all(mm);
 	page_free(mm->pgd, 0);

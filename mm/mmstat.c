@@ -56,7 +56,7 @@ void mmstat_add(enum mmstat_item item, uint64_t n) { this_cpu_add(&slot[cpu_id()
 uint64_t mmstat_read(enum mmstat_item item)
 {
 	uint64_t s = 0;
-	for (unsigned i = 0; i < MAX_CPUS; i++)
+	for (unsigned i = 0; i < READ_ONCE(nr_cpu_ids); i++)
 		s += load_relaxed(&slot[i].v[item]);
 	return s;
 }

@@ -334,17 +334,15 @@ void tlb_finish(struct mmu_gather *tlb)
 		/* Order our PTE changes before reading the CPU set (store -> load):
 		 * a CPU that joins after this read loads the new tables anyway. */
 		smp_mb();
-		struct cpumask others = { load_relaxed(&mm->cpus.bits) & ~(1ull << cpu_id()) };
+		struct cpumask me = cpumask_of(cpu_id()), others;
+		bool any = cpumask_andnot(&others, &mm->cpus, &me);
 		unsigned long f = irq_save();
 		flush_here(tlb);
 		irq_restore(f);
-		if (others.bits) {
+		if (any) {
 			fetch_add_relaxed(&mm->shootdowns, 1);
 			mmstat_inc(MMSTAT_TLB_SHOOTDOWN_SENT);
-			uint64_t n = 0;
-			for (uint64_t b = others.bits; b; b &= b - 1)
-				n++;
-			mmstat_add(MMSTAT_TLB_IPI_SENT, n);
+			mmstat_add(MMSTAT_TLB_IPI_SENT, cpumask_weight(&others));
 			smp_call_function_as("tlb_shootdown", &others, flush_remote, tlb, true); /* waits for every ack */
 		}
 	}

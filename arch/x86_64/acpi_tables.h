@@ -276,7 +276,7 @@ _Static_assert(sizeof(struct acpi_hpet) == 56, "HPET layout");
 
 /* ---- What the kernel keeps ---- */
 
-#define ACPI_MAX_CPUS 64
+#define ACPI_MAX_CPUS 256 /* = MAX_CPUS (kernel/percpu.h; smp.c checks) */
 #define ACPI_MAX_IOAPICS 8
 #define ACPI_MAX_ISOS 16
 #define ACPI_MAX_NMIS 16

@@ -1,12 +1,16 @@
-/* apic.c - the local APIC: enable it (x2APIC when the CPU has it, unless
- * `nox2apic`), calibrate the TSC and the LAPIC timer against the ACPI PM
+/* apic.c - the local APIC: enable it in xAPIC or x2APIC mode (see
+ * choose_x2apic), calibrate the TSC and the LAPIC timer against the ACPI PM
  * timer (or the PIT when there is none), run a periodic tick at HZ on every
  * CPU, send IPIs.
  *
- * Register access goes through lapic_read/lapic_write, which use MSRs in
- * x2APIC mode and the MMIO page otherwise.  The ICR is written with
- * interrupts disabled so that the two-register xAPIC write is not torn by
- * an interrupt handler that sends an IPI itself. */
+ * One code path for both modes: everything goes through lapic_read,
+ * lapic_write and send_icr, and only those three look at the mode - MSR
+ * 0x800 + reg/16 in x2APIC mode, the MMIO page otherwise - so the xAPIC
+ * boots exercise all of it except the MSR accessors themselves.  The ICR
+ * is written with interrupts disabled so that the two-register xAPIC write
+ * is not torn by an interrupt handler that sends an IPI itself; in x2APIC
+ * mode it is one 64-bit MSR write with a 32-bit destination and no
+ * delivery status to poll. */
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/acpi.h"
 #include "arch/x86_64/paging.h"
@@ -72,11 +76,11 @@ static void lapic_write(uint32_t reg, uint32_t v)
 		lapic_mmio[reg / 4] = v;
 }
 
+/* 32 bits in x2APIC mode (MSR 0x802), 8 in the xAPIC register's top byte. */
 uint32_t apic_id(void)
 {
-	if (apic_x2apic)
-		return (uint32_t)rdmsr(0x802);
-	return lapic_read(LAPIC_ID) >> 24;
+	uint32_t v = lapic_read(LAPIC_ID);
+	return apic_x2apic ? v : v >> 24;
 }
 
 void lapic_eoi(void) { lapic_write(LAPIC_EOI, 0); }
@@ -314,18 +318,37 @@ bool tsc_hz_against_pm_timer(uint64_t *hz)
 	return ok;
 }
 
-void apic_init_bsp(uint64_t lapic_phys)
+/* x2APIC mode when the CPU has it (CPUID.1:ECX bit 21) and it is needed:
+ * the firmware left it on (IA32_APIC_BASE.EXTD; leaving it would need a
+ * full APIC disable), or some CPU in the MADT has an APIC id above 254,
+ * which an 8-bit xAPIC destination cannot name.  `apic=xapic|x2apic`
+ * (`nox2apic` = `apic=xapic`) forces a mode, within those limits. */
+static bool choose_x2apic(void)
 {
 	uint32_t a, b, c, d;
 	cpuid(1, 0, &a, &b, &c, &d);
-	apic_x2apic = (c & (1u << 21)) && !cmdline_has("nox2apic");
-	/* Firmware may hand over in x2APIC mode; leaving it needs a full
-	 * disable, so stay. */
-	if (rdmsr(MSR_APIC_BASE) & APIC_BASE_EXTD) {
-		if (!apic_x2apic)
-			pr_warn("apic: firmware enabled x2APIC mode; ignoring nox2apic\n");
-		apic_x2apic = true;
+	bool has = c & (1u << 21), firmware = rdmsr(MSR_APIC_BASE) & APIC_BASE_EXTD, big_id = false;
+	for (unsigned i = 0; i < acpi_info.ncpus; i++)
+		big_id |= acpi_info.cpus[i].apic_id > 254;
+	const char *want = cmdline_has("nox2apic") ? "xapic" : cmdline_get("apic");
+	if (want && strcmp(want, "xapic") && strcmp(want, "x2apic")) {
+		pr_warn("apic: apic=%s is not a mode (xapic, x2apic); choosing by itself\n", want);
+		want = NULL;
 	}
+	if (want && !strcmp(want, "x2apic") && !has)
+		pr_warn("apic: apic=x2apic, but this CPU has no x2APIC; using xAPIC\n");
+	if (want && !strcmp(want, "xapic") && firmware)
+		pr_warn("apic: the firmware enabled x2APIC mode; ignoring apic=xapic\n");
+	if (firmware)
+		return true;
+	if (want)
+		return has && !strcmp(want, "x2apic");
+	return has && big_id;
+}
+
+void apic_init_bsp(uint64_t lapic_phys)
+{
+	apic_x2apic = choose_x2apic();
 	if (!apic_x2apic)
 		lapic_mmio = ioremap(lapic_phys, PAGE_SIZE);
 	/* Mask the legacy 8259 PICs: interrupts come through the IOAPIC. */

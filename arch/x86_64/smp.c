@@ -1,13 +1,16 @@
-/* smp.c - start the application processors.
+/* smp.c - start the application processors, all at once.
  *
- * For each CPU the MADT lists (other than ourselves): give it a kernel
- * stack (with guard page), fill the trampoline's parameter block, send
- * INIT, wait 10 ms, send SIPI, wait 200 us, send a second SIPI if it has
- * not started (Intel SDM vol. 3, "MP initialization"), then wait up to
- * AP_TIMEOUT_MS for it to mark itself online.  CPUs are started one at a
- * time because they share the parameter block.  A CPU that does not answer
- * is reported and skipped.  cpu_online_mask and ncpus_online are updated
- * by each AP itself (atomically). */
+ * Number the CPUs the MADT lists (the boot CPU is 0, the others in MADT
+ * order), give each AP a kernel stack (with guard page) and its interrupt
+ * stacks, fill the trampoline's parameter block once (the table of APIC
+ * ids and stacks each AP looks itself up in: boot/trampoline.asm), then
+ * send INIT to every AP, wait 10 ms, send SIPI to every AP, wait 200 us,
+ * send a second SIPI to those that have not started (Intel SDM vol. 3, "MP
+ * initialization"), and wait up to AP_TIMEOUT_MS for all of them together.
+ * The 10 ms INIT wait is paid once, not once per CPU.  A CPU that does not
+ * answer is reported and skipped.  cpu_online_mask and ncpus_online are
+ * updated by each AP itself (atomically); nr_cpu_ids is set before any AP
+ * runs. */
 #include "kernel/epoch.h"
 #include "kernel/smp.h"
 #include "kernel/atomic.h"
@@ -26,10 +29,18 @@
 
 #define TRAMPOLINE_PHYS 0x8000 /* matches boot/trampoline.asm */
 #define AP_TIMEOUT_MS 2000     /* generous: TCG on a loaded host is slow */
+_Static_assert(ACPI_MAX_CPUS == MAX_CPUS, "the MADT parser keeps as many CPUs as the kernel has slots for");
 
-struct tramp_params {
-	uint64_t cr3, efer, stack, entry, cpu;
+struct tramp_params { /* boot/trampoline.asm's parameter block */
+	uint64_t cr3, efer, entry;
+	uint64_t apic_ids; /* ap_apic_ids */
+	uint64_t stacks;   /* ap_stacks */
+	uint64_t ncpus;
 };
+
+/* What the trampoline reads, by logical id (written before the IPIs). */
+static uint32_t ap_apic_ids[MAX_CPUS];
+static uint64_t ap_stacks[MAX_CPUS]; /* 0: not being started */
 
 extern const char trampoline_base[], trampoline_params[], trampoline_end[];
 struct cpumask cpu_online_mask;
@@ -78,9 +89,9 @@ static bool trampoline_page_is_ram(void)
 	return false;
 }
 
-static bool start_ap(unsigned id)
+/* Stacks for AP id; false when out of memory (it is then not started). */
+static bool prepare_ap(unsigned id)
 {
-	struct cpu *c = &cpus[id];
 	void *stack = vmap_stack_alloc(KSTACK_PAGES);
 	/* The AP's interrupt stacks are made here, so it need not allocate
 	 * before its TSS and IDT are loaded. */
@@ -88,48 +99,69 @@ static bool start_ap(unsigned id)
 		pr_err("smp: out of memory for cpu%u's stacks\n", id);
 		return false;
 	}
-	c->kstack_top = stack;
+	cpus[id].kstack_top = stack;
 	ap_state[id] = AP_WAITING;
+	ap_stacks[id] = (uint64_t)stack;
+	return true;
+}
+
+static bool ap_waiting(unsigned id) { return ap_stacks[id] && READ_ONCE(ap_state[id]) == AP_WAITING; }
+
+/* INIT-SIPI-SIPI to every prepared AP in [1, n), then wait for them all. */
+static void start_aps(unsigned n)
+{
 	struct tramp_params *p = phys_to_virt(TRAMPOLINE_PHYS + (trampoline_params - trampoline_base));
 	p->cr3 = read_cr3();
 	p->efer = EFER_LME | (rdmsr(MSR_EFER) & EFER_NXE);
-	p->stack = (uint64_t)stack;
 	p->entry = (uint64_t)ap_entry;
-	p->cpu = id;
+	p->apic_ids = (uint64_t)ap_apic_ids;
+	p->stacks = (uint64_t)ap_stacks;
+	p->ncpus = n;
 	smp_mb();
 
-	apic_send_init(c->apic_id);
-	apic_ipi_wait_idle();
+	for (unsigned id = 1; id < n; id++)
+		if (ap_stacks[id]) {
+			apic_send_init(cpus[id].apic_id);
+			apic_ipi_wait_idle();
+		}
 	mdelay(10);
-	for (int sipi = 0; sipi < 2 && !READ_ONCE(c->online); sipi++) {
-		apic_send_sipi(c->apic_id, TRAMPOLINE_PHYS >> 12);
-		apic_ipi_wait_idle();
+	for (int sipi = 0; sipi < 2; sipi++) {
+		for (unsigned id = 1; id < n; id++)
+			if (ap_waiting(id)) {
+				apic_send_sipi(cpus[id].apic_id, TRAMPOLINE_PHYS >> 12);
+				apic_ipi_wait_idle();
+			}
 		udelay(200);
 	}
 	uint64_t deadline = time_ns() + AP_TIMEOUT_MS * 1000000ull;
-	while (READ_ONCE(ap_state[id]) == AP_WAITING && time_ns() < deadline)
-		cpu_relax();
-	int expected = AP_WAITING;
-	if (try_cmpxchg(&ap_state[id], &expected, AP_ABANDONED)) {
-		/* It never reached C.  Put it back into wait-for-SIPI, so that
-		 * a merely slow CPU cannot run on the next CPU's parameters. */
-		apic_send_init(c->apic_id);
-		apic_ipi_wait_idle();
-		pr_warn("smp: cpu%u (APIC id %u) did not answer INIT-SIPI-SIPI; skipped\n", id, c->apic_id);
-		return false;
+	for (unsigned id = 1; id < n; id++)
+		while (ap_waiting(id) && time_ns() < deadline)
+			cpu_relax();
+	for (unsigned id = 1; id < n; id++) {
+		struct cpu *c = &cpus[id];
+		if (!ap_stacks[id])
+			continue;
+		int expected = AP_WAITING;
+		if (try_cmpxchg(&ap_state[id], &expected, AP_ABANDONED)) {
+			/* It never reached C.  Put it back into wait-for-SIPI, so
+			 * that it cannot run once the trampoline is gone. */
+			apic_send_init(c->apic_id);
+			apic_ipi_wait_idle();
+			pr_warn("smp: cpu%u (APIC id %u) did not answer INIT-SIPI-SIPI; skipped\n", id, c->apic_id);
+			continue;
+		}
+		/* It is running: its setup is short and cannot fail, so wait for it. */
+		while (!READ_ONCE(c->online))
+			cpu_relax();
+		pr_info("smp: cpu%u online (APIC id %u)\n", id, c->apic_id);
 	}
-	/* It is running: its setup is short and cannot fail, so wait for it. */
-	while (!READ_ONCE(c->online))
-		cpu_relax();
-	pr_info("smp: cpu%u online (APIC id %u)\n", id, c->apic_id);
-	return true;
 }
 
 void smp_boot_aps(void)
 {
 	uint32_t me = apic_id();
 	/* Logical ids: the boot CPU is 0, the others in MADT order. */
-	unsigned n = 1;
+	unsigned n = 1, unreachable = 0;
 	bool found_me = false;
 	for (unsigned i = 0; i < acpi_info.ncpus; i++) {
 		if (acpi_info.cpus[i].apic_id == me) {
@@ -138,12 +170,19 @@ void smp_boot_aps(void)
 		}
 		if (!acpi_info.cpus[i].enabled)
 			continue; /* online-capable: for hot-plug, not started at boot */
+		if (!apic_x2apic && acpi_info.cpus[i].apic_id > 254) {
+			unreachable++; /* an 8-bit xAPIC destination cannot name it */
+			continue;
+		}
 		if (n == MAX_CPUS)
 			break;
 		cpus[n++].apic_id = acpi_info.cpus[i].apic_id;
 	}
 	if (!found_me)
 		pr_warn("smp: the boot CPU (APIC id %u) is not in the MADT\n", me);
+	if (unreachable)
+		pr_warn("smp: %u CPUs have APIC ids above 254, which xAPIC mode cannot reach; not started\n",
+			unreachable);
 	/* Test knob: smp.phantom_apic=ID adds a CPU that does not exist, to
 	 * exercise the "did not answer" path (tests/run.sh). */
 	long phantom = cmdline_get_int("smp.phantom_apic", -1);
@@ -151,6 +190,9 @@ void smp_boot_aps(void)
 		cpus[n++].apic_id = (uint32_t)phantom;
 	cpus[0].apic_id = me;
 	ncpus = n;
+	for (unsigned id = 0; id < n; id++)
+		ap_apic_ids[id] = cpus[id].apic_id;
+	WRITE_ONCE(nr_cpu_ids, n); /* before any AP runs, and never again */
 
 	uint64_t t0 = time_ns();
 	if (ncpus > 1) {
@@ -168,12 +210,13 @@ void smp_boot_aps(void)
 	if (cmdline_has("nosmp"))
 		maxcpus = 1;
 	for (unsigned id = 1; id < ncpus; id++) {
-		if ((long)id >= maxcpus) {
+		if ((long)id >= maxcpus)
 			pr_info("smp: cpu%u (APIC id %u) not started (maxcpus=%ld)\n", id, cpus[id].apic_id, maxcpus);
-			continue;
-		}
-		start_ap(id);
+		else
+			prepare_ap(id);
 	}
+	if (ncpus > 1)
+		start_aps(ncpus);
 	/* The identity map was only for the trampoline: drop it on every CPU,
 	 * so a stray low-address access faults everywhere. */
 	paging_drop_identity();

@@ -5,7 +5,7 @@
 # READ_ONCE/WRITE_ONCE become relaxed atomics there).
 
 HOST_TESTS := test_buddy test_slab test_cmdline test_acpi test_vsnprintf test_memmap \
-	test_cpio test_elf test_vma_tree test_epoch test_keymap
+	test_cpio test_elf test_vma_tree test_epoch test_keymap test_cpumask
 # test_vma_tree_tsan is not built by default: it passes, but takes 36 s here
 # (twice the ASan build); `make build/host/test_vma_tree_tsan` builds it.
 HOST_TSAN_TESTS := test_epoch
@@ -21,6 +21,7 @@ test_elf_SRC := kernel/elf.c
 test_vma_tree_SRC := mm/vma_tree.c
 test_epoch_SRC := kernel/epoch.c
 test_keymap_SRC := kernel/keymap.c
+test_cpumask_SRC := # header only: kernel/cpumask.h
 # vsnprintf.c's functions are renamed so they do not replace libc's.
 test_vsnprintf_SRC := kernel/vsnprintf.c
 test_vsnprintf_FLAGS := -Dvsnprintf=k_vsnprintf -Dsnprintf=k_snprintf -Wno-format

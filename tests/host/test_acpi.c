@@ -287,11 +287,27 @@ TEST(many_and_disabled_cpus)
 {
 	fw_reset();
 	madt_init(3, 0xfee00000, 0);
-	for (int i = 0; i < 80; i++)
+	CHECK_EQ(ACPI_MAX_CPUS, 256);
+	/* More than 64 (the old limit): all kept, no warning. */
+	for (int i = 0; i < 100; i++)
 		madt_lapic(i, i, ACPI_MADT_ENABLED);
-	madt_lapic(80, 80, 0); /* disabled: not counted at all */
-	EXPECT(parse_tb(), 0, 1, ACPI_MAX_CPUS); /* one warning line, not sixteen */
-	CHECK(info.cpus_ignored == 16 && info.cpus[0].apic_id == 0 && info.cpus[63].apic_id == 63);
+	madt_lapic(100, 100, 0); /* disabled: not counted at all */
+	EXPECT(parse_tb(), 0, 0, 100);
+	CHECK(info.cpus_ignored == 0 && info.cpus[64].apic_id == 64 && info.cpus[99].apic_id == 99);
+
+	/* More than the limit: 255 xAPIC entries (ids 0..254) and 45 x2APIC
+	 * ones (ids 255..299, as firmware lists CPUs an 8-bit id cannot
+	 * name).  The first 256 are kept, the rest ignored with one warning. */
+	madt_init(3, 0xfee00000, 0);
+	for (int i = 0; i < 255; i++)
+		madt_lapic(i, i, ACPI_MADT_ENABLED);
+	for (int i = 255; i < 300; i++)
+		madt_x2apic(i, ACPI_MADT_ENABLED, i);
+	EXPECT(parse_tb(), 0, 1, ACPI_MAX_CPUS); /* one warning line, not 44 */
+	CHECK_EQ(info.cpus_ignored, 44);
+	CHECK_CPU(0, 0, 0, false, true);
+	CHECK_CPU(254, 254, 254, false, true);
+	CHECK_CPU(255, 255, 255, true, true); /* the first x2APIC entry */
 
 	for (int rev = 3; rev <= 5; rev += 2) {
 		madt_init(rev, 0xfee00000, 0);
