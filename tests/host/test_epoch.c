@@ -408,9 +408,9 @@ static void *gp_driver(void *arg)
 			sched_yield();
 		}
 		n += epoch_done(s);
+		__atomic_store_n(&idle_case_gps[cpu], n, __ATOMIC_RELAXED);
 	}
 	epoch_idle_enter();
-	__atomic_store_n(&idle_case_gps[cpu], n, __ATOMIC_RELAXED);
 	return NULL;
 }
 
@@ -424,13 +424,21 @@ TEST(grace_periods_complete_while_a_cpu_idles)
 	pthread_t a, b;
 	pthread_create(&a, NULL, gp_driver, (void *)0);
 	pthread_create(&b, NULL, gp_driver, (void *)2);
-	usleep(300000);
+	/* Progress, not a rate: until each driver has seen 50 grace periods
+	 * end, or 30 s (a loaded host under TSan can be slow, a stuck grace
+	 * period never gets there). */
+	uint64_t t0 = epoch_clock_ns();
+	while (epoch_clock_ns() - t0 < 30000000000ull &&
+	       (__atomic_load_n(&idle_case_gps[0], __ATOMIC_RELAXED) < 50 ||
+		__atomic_load_n(&idle_case_gps[2], __ATOMIC_RELAXED) < 50))
+		usleep(10000);
 	__atomic_store_n(&stop, 1, __ATOMIC_RELAXED);
 	pthread_join(a, NULL);
 	pthread_join(b, NULL);
 	uint64_t gps = (epoch_gp_seq() - gp0) / 2;
-	printf("    # %llu grace periods in 0.3 s; drivers saw %llu and %llu\n", (unsigned long long)gps,
-	       (unsigned long long)idle_case_gps[0], (unsigned long long)idle_case_gps[2]);
+	printf("    # %llu grace periods in %.2f s; drivers saw %llu and %llu\n", (unsigned long long)gps,
+	       (double)(epoch_clock_ns() - t0) / 1e9, (unsigned long long)idle_case_gps[0],
+	       (unsigned long long)idle_case_gps[2]);
 	CHECK(gps >= 100);
 	CHECK(idle_case_gps[0] >= 50 && idle_case_gps[2] >= 50);
 	CHECK(settle());
