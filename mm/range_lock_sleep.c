@@ -1,0 +1,22 @@
+/* range_lock_sleep.c - the kernel's side of range locks (mm/range_lock.c is
+ * portable and also runs in host tests): how a waiter sleeps, and the clock
+ * for wait times. */
+#include "arch/x86_64/x86.h"
+#include "kernel/sched.h"
+#include "kernel/wait.h"
+#include "mm/range_lock.h"
+
+/* After prepare_to_wait(): a killable waiter gives up when the process is
+ * being killed (wait_sleep says so without sleeping); an uninterruptible
+ * one must sleep regardless, so it calls schedule() itself (as epoch_wait.c
+ * does), or a dying task would spin and, on one CPU, never let the holder
+ * run. */
+int range_lock_sleep(bool killable)
+{
+	if (killable)
+		return wait_sleep(0);
+	schedule();
+	return 0;
+}
+
+uint64_t range_lock_cycles(void) { return rdtsc(); }
