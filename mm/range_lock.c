@@ -139,7 +139,29 @@ static void range_init(struct range_lock *r, uint64_t start, uint64_t end, bool 
 	wait_queue_init(&r->wq, "range_lock");
 }
 
-/* Queue r and sleep until it is granted: 0, or -EINTR (r dequeued) if
+/* Wait until r is granted: 0, or -EINTR if killable and the process is
+ * being killed first (r still queued).  Spin briefly, then sleep on r's
+ * own wait queue: range_put() wakes it at blocking == 0. */
+static int range_wait(struct range_lock *r, bool killable)
+{
+	if (range_lock_spin(&r->blocking))
+		return 0;
+	struct waiter w = { .task = NULL };
+	int ret = 0;
+	for (;;) {
+		prepare_to_wait(&r->wq, &w);
+		if (smp_load_acquire(&r->blocking) == 0)
+			break;
+		if (range_lock_sleep(killable)) {
+			ret = -EINTR;
+			break;
+		}
+	}
+	finish_wait(&r->wq, &w);
+	return ret;
+}
+
+/* Queue r and wait until it is granted: 0, or -EINTR (r dequeued) if
  * killable and the process is being killed first. */
 static int range_lock_common(struct range_lock_tree *t, struct range_lock *r, uint64_t start, uint64_t end,
 			     bool writer, bool killable)
@@ -154,19 +176,7 @@ static int range_lock_common(struct range_lock_tree *t, struct range_lock *r, ui
 		return 0;
 
 	uint64_t t0 = range_lock_cycles();
-	struct waiter w = { .task = NULL };
-	int ret = 0;
-	for (;;) {
-		prepare_to_wait(&r->wq, &w);
-		if (smp_load_acquire(&r->blocking) == 0)
-			break;
-		if (range_lock_sleep(killable)) {
-			ret = -EINTR;
-			break;
-		}
-	}
-	finish_wait(&r->wq, &w);
-
+	int ret = range_wait(r, killable);
 	spin_lock(&t->lock);
 	if (ret && r->blocking == 0)
 		ret = 0; /* granted after all: keep it */

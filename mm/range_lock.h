@@ -142,4 +142,8 @@ extern bool range_lock_debug;
 /* Sleep after prepare_to_wait(): 0 when woken (or spuriously); with
  * killable, -EINTR without sleeping if the process is being killed. */
 int range_lock_sleep(bool killable);
+/* Before sleeping, wait a little for *blocking to reach 0 (acquire): true
+ * if it did.  The kernel spins briefly when another CPU is online, as
+ * mutexes and rwsems do (wait.c's lock_wait says why). */
+bool range_lock_spin(const unsigned *blocking);
 uint64_t range_lock_cycles(void); /* a cycle counter for wait times (TSC) */
