@@ -51,9 +51,10 @@
  * (mm/range_lock_sleep.c in the kernel, the test in host tests), so this
  * file and range_lock.c compile for host unit tests as they are.
  *
- * Lock order: range locks are sleeping locks, taken where mmap_lock is
- * taken (docs/locking.md); the tree's spinlock is an internal lock that
- * takes wait-queue locks inside it (it wakes under it). */
+ * Lock order (proposed, docs/locking.md section 14): a range lock is a
+ * sleeping lock taken *outside* mmap_lock - never wait for a range while
+ * holding mmap_lock (trylock is fine).  The tree's spinlock is an internal
+ * lock that takes wait-queue locks inside it (it wakes under it). */
 #pragma once
 #include "kernel/list.h"
 #include "kernel/spinlock.h"

@@ -19,7 +19,8 @@
  * pages empty and a reader no writer; every invariant is checked after
  * each change (range_lock_debug).
  *
- * `test_range_lock bench` times uncontended lock/unlock pairs.
+ * `test_range_lock bench` times uncontended lock/unlock pairs
+ * (RANGE_LOCK_BENCH_N=n pairs of each kind; default 2000000).
  * RANGE_LOCK_TEST_MS=n sets the stress length (default 1000). */
 #include <pthread.h>
 #include <string.h>
@@ -555,7 +556,8 @@ TEST(stress_mutual_exclusion)
 static void bench(void)
 {
 	struct range_lock r;
-	const int n = 2000000;
+	const char *env = getenv("RANGE_LOCK_BENCH_N");
+	const int n = env && atoi(env) > 0 ? atoi(env) : 2000000;
 	range_lock_debug = false;
 	reset();
 	for (int held = 0; held <= 8; held += 8) {
