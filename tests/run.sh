@@ -215,6 +215,7 @@ ktest_boot qemu64-pit 2 256M 0 qemu64 apic.calibrate=pit
 for cpus in 1 2 4; do
 	ktest_boot epoch-torture-cpus$cpus $cpus 256M 0 max ktest=epoch
 done
+ktest_boot range-lock-cpus4 4 256M 0 max ktest=range_lock
 
 # Deliberate kernel faults: the oops names the faulting functions.
 expect_boot crash-nullptr 2 128M 35 "crash=nullptr" \
