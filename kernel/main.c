@@ -131,7 +131,8 @@ static void objects_report(void)
 /* init.batch=DIR:NAME,NAME,... (tests/run.sh): run DIR/NAME as init, one
  * after another in this one boot, each reported as a lone init is (its
  * exit, its frames and objects against a baseline taken just before it),
- * with a "faultline: batch: running PATH (I of N)" line before each; the
+ * with a "faultline: batch: running PATH (I of N), mm.lock=MODE" line
+ * before each (MODE: the lock mode it starts in); the
  * machine powers off after the last.  What the last init left running is
  * killed and reaped before the next starts, and the tid counter is rewound,
  * so each starts as the first did: same pid, no process but itself.  A
@@ -191,7 +192,9 @@ static void batch_start_next(void)
 			     : NULL;
 	batch.index++;
 	snprintf(path, sizeof(path), "%s/%s", batch.dir, name);
-	printk(KERN_WARNING "faultline: batch: running %s (%d of %d)\n", path, batch.index, batch.count);
+	/* the mode too: a test that switched it must have switched it back */
+	printk(KERN_WARNING "faultline: batch: running %s (%d of %d), mm.lock=%s\n", path, batch.index, batch.count,
+	       mm_lock_mode_name());
 	const char *argv[] = { path, NULL };
 	task_tid_rewind(batch.first_tid);
 	spawn_init(path, 1, argv);

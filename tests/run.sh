@@ -348,12 +348,99 @@ user_boot() {
 	fi
 }
 
+# ---- batches: many programs as init in one boot ----
+# A boot costs the emulator a second or more (firmware, GRUB, loading the
+# initramfs) and most test programs a tenth of that, so the user and oracle
+# programs run in batches: one boot per lock mode and CPU count runs each
+# program as init in turn (init.batch=DIR:NAME,...; kernel/main.c), each
+# reported as a lone init - its exit, its frames and kernel objects against
+# a baseline taken just before it, the lock mode it started in - and
+# nothing it left running survives into the next.  The log is cut into one
+# per program, $OUT/NAME.serial.log(.plain), so every check below reads a
+# program's own lines as if it had booted alone.
+#
+# batch_boot KIND DIR MODE CPUS EXTRA PROGRAM...: boot the selected
+# PROGRAMs (test KIND-PROGRAM-MODE-cpusCPUS, or KIND-PROGRAM-EXTRA_TAG-...
+# when BATCH_TAG is set) with mm.lock=MODE and EXTRA on the command line;
+# sets batch_names (the programs booted) and batch_status (QEMU's).
+batch_boot() {
+	local kind=$1 dir=$2 mode=$3 cpus=$4 extra=$5
+	shift 5
+	local tag=${BATCH_TAG:+$BATCH_TAG-} list="" p
+	batch_names=()
+	for p in "$@"; do
+		selected "$kind-$p-$tag$mode-cpus$cpus" || continue
+		batch_names+=("$p")
+		list="$list${list:+,}$p"
+	done
+	[ ${#batch_names[@]} -gt 0 ] || return 0
+	local name="batch-$kind-$tag$mode-cpus$cpus"
+	# 60 s a program at most (the longest race tests take 15 s here)
+	boot "$name" "$cpus" 256M 0 max $((60 + 60 * ${#batch_names[@]})) \
+		"init.batch=$dir:$list quiet loglevel=6 mm.lock=$mode panic=exit $extra"
+	batch_status=$status
+	local blog=$log
+	for p in "${batch_names[@]}"; do
+		local f="$OUT/$kind-$p-$tag$mode-cpus$cpus.serial.log"
+		awk -v want="faultline: batch: running $dir/$p (" '
+			index($0, "faultline: batch: running ") { on = index($0, want) > 0 }
+			on' "$blog" >"$f"
+		sed -E 's/^\[ *[0-9]+\.[0-9]+\] cpu[0-9]+: //' "$f" >"$f.plain"
+		if [ ! -s "$f" ]; then # never reached: say why, with the batch's end
+			echo "(not run: the batch ended before it, QEMU status $batch_status; $blog)" >"$f.plain"
+			tail -25 "$blog" >>"$f"
+		fi
+	done
+}
+# batch_program NAME: point $log at a batched program's own log (and
+# $status at its batch's QEMU status, for tail_log).
+batch_program() {
+	log="$OUT/$1.serial.log"
+	status=$batch_status
+}
+# check_batch_mode NAME MODE: "NAME: kernel ran mm.lock=MODE" - the mode the
+# batch line says the program started in (a program before it that
+# switched the mode at run time had to switch it back).
+check_batch_mode() {
+	local got
+	got=$(sed -n 's/^faultline: batch: running .*, mm\.lock=\([^ ]*\)$/\1/p' "$log.plain")
+	if [ "$got" = "$2" ]; then
+		ok "$1: kernel ran mm.lock=$2"
+	else
+		not_ok "$1: kernel ran mm.lock=$2 (it started in: ${got:-nothing})"
+	fi
+}
+# batch_user NAME MODE PATTERN...: a batched test program: it exited 0, its
+# output matches every PATTERN and has no "not ok" line, its frames and
+# objects came back, it ran in MODE.
+batch_user() {
+	local name=$1 mode=$2 missing=""
+	shift 2
+	batch_program "$name"
+	for p in "$@"; do
+		grep -qE -- "$p" "$log.plain" || missing="$missing [$p]"
+	done
+	if grep -q "^faultline: init exited with status 0\$" "$log.plain" && [ -z "$missing" ] &&
+		! grep -q '^not ok' "$log.plain"; then
+		ok "$name"
+	else
+		not_ok "$name ($(grep -m1 -E '^faultline: init (exited|killed)|^\(not run' "$log.plain" || echo 'no exit'); missing:$missing)"
+		grep '^not ok' "$log.plain" | head -10 | sed 's/^/    # /'
+		tail_log
+	fi
+	check_frames "$name"
+	check_objects "$name"
+	check_batch_mode "$name" "$mode"
+}
+
 # Each test program checks itself and ends with PASS, on 1, 2 and 4 CPUs,
 # in each lock mode: user-NAME-MODE-cpusN.
-for t in $(ls build/user/tests/ 2>/dev/null); do
-	for mode in $LOCK_MODES; do
-		for cpus in 1 2 4; do
-			user_boot "user-$t-$mode-cpus$cpus" $cpus 0 "init=/tests/$t quiet loglevel=6 mm.lock=$mode" '^PASS$'
+USER_TESTS=$(ls build/user/tests/ 2>/dev/null)
+for mode in $LOCK_MODES; do
+	for cpus in 1 2 4; do
+		batch_boot user /tests $mode $cpus "" $USER_TESTS
+		for t in "${batch_names[@]}"; do
+			batch_user "user-$t-$mode-cpus$cpus" $mode '^PASS$'
 		done
 	done
 done
@@ -386,36 +473,41 @@ done
 oracle_host_status() { # bash's $? -> "exit N" / "signal N"
 	if [ "$1" -gt 128 ]; then echo "signal $(($1 - 128))"; else echo "exit $1"; fi
 }
-for t in $(ls build/user/oracle/ 2>/dev/null); do
-	hout="$OUT/oracle-$t.host.out"
-	names=()
+ORACLES=$(ls build/user/oracle/ 2>/dev/null)
+for t in $ORACLES; do # the host's answers, for the programs any case selects
+	any=0
 	for mode in $LOCK_MODES; do
 		for cpus in 1 2 4; do
-			selected "oracle-$t-$mode-cpus$cpus" && names+=("oracle-$t-$mode-cpus$cpus")
+			selected "oracle-$t-$mode-cpus$cpus" && any=1
 		done
 	done
-	[ ${#names[@]} -gt 0 ] || continue
-	timeout -k 5 120 "build/user/oracle/$t" >"$hout" 2>"$OUT/oracle-$t.host.err" </dev/null
-	hstatus=$(oracle_host_status $?)
-	for name in "${names[@]}"; do
-		mode=${name%-cpus*}
-		mode=${mode##*-}
-		cpus=${name##*-cpus}
-		boot "$name" "$cpus" 256M 0 max 180 "init=/oracle/$t quiet loglevel=6 mm.lock=$mode"
-		kout="$OUT/$name.out"
-		grep -vE '^\[ *[0-9]+\.[0-9]+\] cpu[0-9]+: ' "$log" >"$kout"
-		kstatus=$(sed -n -e 's/^faultline: init exited with status \([0-9]*\)$/exit \1/p' \
-			-e 's/^faultline: init killed by signal \([0-9]*\)$/signal \1/p' "$log.plain")
-		if [ "$kstatus" = "$hstatus" ] && diff -u "$hout" "$kout" >"$OUT/$name.diff"; then
-			ok "$name: same output as Linux ($(wc -l <"$hout") lines, $hstatus)"
-		else
-			not_ok "$name: same output as Linux (Linux: $hstatus, faultline: ${kstatus:-none})"
-			head -30 "$OUT/$name.diff" | sed 's/^/    # /'
-			tail_log
-		fi
-		check_frames "$name"
-		check_objects "$name"
-		check_lock_mode "$name" "$mode"
+	[ $any = 1 ] || continue
+	timeout -k 5 120 "build/user/oracle/$t" >"$OUT/oracle-$t.host.out" 2>"$OUT/oracle-$t.host.err" </dev/null
+	oracle_host_status $? >"$OUT/oracle-$t.host.status"
+done
+for mode in $LOCK_MODES; do
+	for cpus in 1 2 4; do
+		batch_boot oracle /oracle $mode $cpus "" $ORACLES
+		for t in "${batch_names[@]}"; do
+			name="oracle-$t-$mode-cpus$cpus"
+			batch_program "$name"
+			hout="$OUT/oracle-$t.host.out"
+			hstatus=$(cat "$OUT/oracle-$t.host.status")
+			kout="$OUT/$name.out"
+			grep -vE '^\[ *[0-9]+\.[0-9]+\] cpu[0-9]+: ' "$log" >"$kout"
+			kstatus=$(sed -n -e 's/^faultline: init exited with status \([0-9]*\)$/exit \1/p' \
+				-e 's/^faultline: init killed by signal \([0-9]*\)$/signal \1/p' "$log.plain")
+			if [ "$kstatus" = "$hstatus" ] && diff -u "$hout" "$kout" >"$OUT/$name.diff"; then
+				ok "$name: same output as Linux ($(wc -l <"$hout") lines, $hstatus)"
+			else
+				not_ok "$name: same output as Linux (Linux: $hstatus, faultline: ${kstatus:-none})"
+				head -30 "$OUT/$name.diff" | sed 's/^/    # /'
+				tail_log
+			fi
+			check_frames "$name"
+			check_objects "$name"
+			check_batch_mode "$name" "$mode"
+		done
 	done
 done
 # mm.debug: every mmap_write_unlock checks the whole VMA tree (and panics
@@ -424,9 +516,15 @@ done
 # lock mode.  (Not on 4 CPUs: 4 vCPUs on 2 host cores with the checks on
 # can outlast the timeout when the host is busy.)
 for mode in $LOCK_MODES; do
-	for t in mm_race_private_maps mm_race_fault_munmap mm_race_pt_neighbour; do
-		user_boot "user-$t-debug-$mode-cpus2" 2 0 "init=/tests/$t quiet loglevel=6 mm.lock=$mode mm.debug panic=exit" \
-			'^PASS$' 'mm: mm.debug: the VMA tree is checked'
+	BATCH_TAG=debug batch_boot user /tests $mode 2 mm.debug mm_race_private_maps mm_race_fault_munmap mm_race_pt_neighbour
+	[ ${#batch_names[@]} -gt 0 ] || continue
+	if grep -q '^\[ *[0-9.]*\] cpu0: mm: mm.debug: the VMA tree is checked' "$OUT/batch-user-debug-$mode-cpus2.serial.log"; then
+		ok "batch-user-debug-$mode-cpus2: booted with mm.debug"
+	else
+		not_ok "batch-user-debug-$mode-cpus2: booted with mm.debug"
+	fi
+	for t in "${batch_names[@]}"; do
+		batch_user "user-$t-debug-$mode-cpus2" $mode '^PASS$'
 	done
 done
 
