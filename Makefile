@@ -104,8 +104,10 @@ QEMU_ENV = ISO=$(ISO) CPUS=$(CPUS) MEM=$(MEM) UEFI=$(UEFI) QEMU_CPU=$(QEMU_CPU)
 qemu: deps
 	$(Q)$(MAKE) --no-print-directory iso
 	@echo "*** faultline on QEMU: CPUS=$(CPUS) MEM=$(MEM) UEFI=$(UEFI); quit with Ctrl-A X"
-	@# QEMU's status: 2 * init's exit status + 1 (isa-debug-exit), 0 after Ctrl-A X
+	@# QEMU's status: 2 * init's exit status + 1 (isa-debug-exit), 0 after
+	@# Ctrl-A X, 1 for QEMU's own errors; 2: qemu-run.sh refused (it said why)
 	$(Q)$(QEMU_ENV) bash scripts/qemu-run.sh; st=$$?; \
+		if [ $$st -eq 2 ]; then exit 2; fi; \
 		[ $$st -le 1 ] || echo "*** QEMU exited with status $$st (init's exit status $$(((st - 1) / 2)))"
 
 qemu-gdb: deps
