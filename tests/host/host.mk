@@ -5,7 +5,7 @@
 # READ_ONCE/WRITE_ONCE become relaxed atomics there).
 
 HOST_TESTS := test_buddy test_slab test_cmdline test_acpi test_vsnprintf test_memmap \
-	test_cpio test_elf test_vma_tree test_epoch test_keymap test_cpumask test_range_lock
+	test_cpio test_elf test_vma_tree test_epoch test_keymap test_cpumask test_range_lock test_vt
 # test_vma_tree_tsan is not built by default: it passes, but takes 36 s here
 # (twice the ASan build); `make build/host/test_vma_tree_tsan` builds it.
 HOST_TSAN_TESTS := test_epoch test_range_lock
@@ -23,6 +23,7 @@ test_epoch_SRC := kernel/epoch.c
 test_keymap_SRC := kernel/keymap.c
 test_cpumask_SRC := # header only: kernel/cpumask.h
 test_range_lock_SRC := mm/range_lock.c
+test_vt_SRC := kernel/vt.c
 # vsnprintf.c's functions are renamed so they do not replace libc's.
 test_vsnprintf_SRC := kernel/vsnprintf.c
 test_vsnprintf_FLAGS := -Dvsnprintf=k_vsnprintf -Dsnprintf=k_snprintf -Wno-format
