@@ -24,6 +24,11 @@
  * fills with spaces in the default foreground on the current background. */
 #include "kernel/vt.h"
 
+const uint32_t vt_palette[16] = {
+	0x000000, 0xaa0000, 0x00aa00, 0xaa5500, 0x0000aa, 0xaa00aa, 0x00aaaa, 0xaaaaaa,
+	0x555555, 0xff5555, 0x55ff55, 0xffff55, 0x5555ff, 0xff55ff, 0x55ffff, 0xffffff,
+};
+
 enum { S_NORMAL, S_ESC, S_CSI, S_CHARSET, S_OSC, S_OSC_ESC };
 
 static uint16_t *row_ptr(struct vt *vt, unsigned row)
@@ -49,7 +54,7 @@ static void fill(struct vt *vt, unsigned row, unsigned from, unsigned to)
 
 static void reset_attr(struct vt_attr *a) { *a = (struct vt_attr){ VT_DEFAULT_FG, VT_DEFAULT_BG, false, false }; }
 
-void vt_init(struct vt *vt, uint16_t *cells, unsigned cols, unsigned rows)
+void vt_setup(struct vt *vt, uint16_t *cells, unsigned cols, unsigned rows)
 {
 	*vt = (struct vt){ .cols = cols, .rows = rows, .cells = cells, .cursor_visible = true };
 	reset_attr(&vt->attr);
@@ -246,7 +251,7 @@ static void esc_byte(struct vt *vt, char c)
 	case '8': restore_cursor(vt); break;
 	case 'c': {
 		uint16_t *cells = vt->cells;
-		vt_init(vt, cells, vt->cols, vt->rows);
+		vt_setup(vt, cells, vt->cols, vt->rows);
 		break;
 	}
 	case '\033': vt->state = S_ESC; break; /* ESC ESC: the second one starts over */

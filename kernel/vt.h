@@ -24,6 +24,10 @@
 #define VT_DEFAULT_BG 0
 #define VT_MAX_PARAMS 8
 
+/* The 16 colours as 0xRRGGBB: the 8 ANSI colours, then their bright forms
+ * (the VGA palette Linux's console uses). */
+extern const uint32_t vt_palette[16];
+
 struct vt_attr {
 	uint8_t fg, bg; /* palette indices 0-7 (or 8-15 for the bright 90-97/100-107) */
 	bool bold, reverse;
@@ -48,11 +52,11 @@ struct vt {
 	unsigned params[VT_MAX_PARAMS];
 	uint32_t utf8_cp;  /* UTF-8 sequence being decoded */
 	uint8_t utf8_left; /* continuation bytes still expected */
-	uint64_t scrolls;  /* lines scrolled since vt_init (statistics, tests) */
+	uint64_t scrolls;  /* lines scrolled since vt_setup (statistics, tests) */
 };
 
 /* Use cells (cols * rows of them) as a blank grid, cursor at the top left. */
-void vt_init(struct vt *vt, uint16_t *cells, unsigned cols, unsigned rows);
+void vt_setup(struct vt *vt, uint16_t *cells, unsigned cols, unsigned rows);
 /* Interpret n bytes of output: printable text (UTF-8; code points above
  * 0xff show as '?'), control characters and escape sequences.  A sequence
  * may be split across calls.  LF also returns the carriage (the console has

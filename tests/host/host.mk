@@ -53,3 +53,12 @@ $(HOST_BIN)/bench_vma_tree: tests/host/bench_vma_tree.c mm/vma_tree.c mm/vma_tre
 	$(Q)$(HOSTCC) -std=gnu11 -O2 -DHOST_TEST -I. -o $@ tests/host/bench_vma_tree.c mm/vma_tree.c -lm
 bench-vma-tree: $(HOST_BIN)/bench_vma_tree
 	$(HOST_BIN)/bench_vma_tree
+
+# fbshot: the screen test's host tool (tests/host/fbshot.c): QEMU monitor
+# commands, the expected screen rendered through kernel/vt.c and the font,
+# and an exact image comparison.  No sanitizers: it is a tool, not a test.
+host-test: $(HOST_BIN)/fbshot
+$(HOST_BIN)/fbshot: tests/host/fbshot.c kernel/vt.c kernel/vt.h kernel/font.h $(BUILD)/gen/font_data.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  HOSTCC  $@")
+	$(Q)$(HOSTCC) -std=gnu11 -O2 -Wall -Wextra -Werror -I. -o $@ tests/host/fbshot.c kernel/vt.c $(BUILD)/gen/font_data.c

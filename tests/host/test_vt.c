@@ -11,7 +11,7 @@
 static uint16_t cells[COLS * ROWS];
 static struct vt vt;
 
-static void start(void) { vt_init(&vt, cells, COLS, ROWS); }
+static void start(void) { vt_setup(&vt, cells, COLS, ROWS); }
 static void out(const char *s) { vt_write(&vt, s, strlen(s)); }
 
 /* Screen row r as text (trailing spaces kept). */
