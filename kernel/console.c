@@ -71,7 +71,12 @@ void console_screen_init(void)
 	fbcon_write(early_buf, early_len);
 	WRITE_ONCE(screen, true);
 	console_unlock(locked, f);
-	fbcon_start_flusher();
+}
+
+void console_tick(void)
+{
+	if (READ_ONCE(screen))
+		fbcon_tick();
 }
 
 void console_panic_flush(void)

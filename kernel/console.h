@@ -12,8 +12,11 @@ bool console_lock(unsigned long *flags);
 void console_unlock(bool locked, unsigned long flags);
 void console_write_locked(const char *s, size_t n);
 /* Start the screen console if GRUB gave a framebuffer it can draw (after
- * sched_init()); what was written before appears on it too. */
+ * slab_init()); what was written before appears on it too. */
 void console_screen_init(void);
+/* The timer tick (every CPU's; only CPU 0's paints): repaint the screen
+ * if its grid changed and the last paint is 1/FBCON_FLUSH_HZ s old. */
+void console_tick(void);
 /* panic(): draw everything on the screen now. */
 void console_panic_flush(void);
 /* Called by panic() once the other CPUs are stopped: whoever held the

@@ -5,9 +5,10 @@
  *
  * Drawing is lazy.  Writers (under console_lock) only update the grid -
  * a scroll moves the ring origin and clears one row - and set `dirty`.
- * The "fbcon" kernel thread wakes FBCON_FLUSH_HZ times a second and, if
- * dirty, compares every cell with `drawn` (what the screen shows) and
- * paints the cells that differ.  The cursor is the cell under it drawn
+ * CPU 0's timer interrupt (fbcon_tick), at most FBCON_FLUSH_HZ times a
+ * second and only if dirty, compares every cell with `drawn` (what the
+ * screen shows) and paints the cells that differ.  (Not a kernel thread:
+ * one would take a pid before init, which must be pid 1.)  The cursor is the cell under it drawn
  * with foreground and background swapped.
  *
  * Worst-case cost: one flush paints at most cols * rows cells, i.e. the
@@ -26,14 +27,14 @@
  * painter reads it without that lock: `dirty` is cleared (xchg) before the
  * cells are read and set after they are written, so a cell read torn or
  * stale is repainted at the next flush.  `drawn` is the painter's own:
- * only the fbcon thread paints, except panic, when every other CPU is
- * stopped. */
+ * only CPU 0's timer interrupt paints (interrupts off, so never nested),
+ * except panic, when every other CPU is stopped. */
 #include "kernel/fbcon.h"
 #include "arch/x86_64/paging.h"
 #include "kernel/atomic.h"
 #include "kernel/font.h"
 #include "kernel/printk.h"
-#include "kernel/sched.h"
+#include "kernel/percpu.h"
 #include "kernel/string.h"
 #include "kernel/time.h"
 #include "kernel/vt.h"
@@ -49,6 +50,7 @@ static struct {
 	uint16_t *drawn;        /* the cell each grid position shows, in screen order; painter's own */
 	bool ready;
 	int dirty;              /* set by writers after a change; cleared by the painter before it reads */
+	uint64_t last_paint;    /* time_ns() of the last paint; painter's own */
 } fb;
 
 static uint32_t pixel(const struct boot_fb *f, uint32_t rgb)
@@ -144,19 +146,16 @@ static void paint(bool all)
 		}
 }
 
-static void flusher(void *unused)
+void fbcon_tick(void)
 {
-	for (;;) {
-		sleep_until(time_ns() + 1000000000ull / FBCON_FLUSH_HZ);
-		if (xchg(&fb.dirty, 0))
-			paint(false);
-	}
-}
-
-void fbcon_start_flusher(void)
-{
-	if (fb.ready && !kthread_create(flusher, NULL, "fbcon"))
-		pr_warn("fbcon: no memory for the flusher thread; the screen shows output at panic only\n");
+	if (!fb.ready || cpu_id() != 0 || !READ_ONCE(fb.dirty))
+		return;
+	uint64_t now = time_ns();
+	if (now - fb.last_paint < 1000000000ull / FBCON_FLUSH_HZ)
+		return;
+	fb.last_paint = now;
+	xchg(&fb.dirty, 0);
+	paint(false);
 }
 
 void fbcon_flush_sync(void)

@@ -8,11 +8,11 @@
  * warning line: not 32 bpp direct RGB, EGA text mode, too small, or out of
  * memory).  Call once, after slab_init(), before fbcon_write(). */
 bool fbcon_init(const struct boot_fb *fb);
-/* Feed output to the grid; drawn lazily (fbcon_start_flusher).  Callers
+/* Feed output to the grid; drawn lazily (fbcon_tick).  Callers
  * serialise (console_lock). */
 void fbcon_write(const char *s, size_t n);
-/* Start the kernel thread that repaints what changed, at most
- * FBCON_FLUSH_HZ times a second (after sched_init()). */
-void fbcon_start_flusher(void);
+/* From the timer interrupt: on CPU 0, repaint what changed if the last
+ * paint is at least 1/FBCON_FLUSH_HZ s old. */
+void fbcon_tick(void);
 /* Repaint every cell now, on this CPU (panic: the other CPUs are stopped). */
 void fbcon_flush_sync(void);
