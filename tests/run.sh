@@ -300,26 +300,30 @@ expect_boot clear-page-bogus 2 128M 33 "ktest=clear_page. clear_page=bogus" \
 # fbshot renders through kernel/vt.c and the same font from the program's
 # own bytes (run on the host) at the screendump's size (GRUB may set
 # another mode under UEFI).  The screen is painted 20 times a second: up to
-# 4 dumps, one a second, before it counts as different.
+# 4 dumps, one a second, before it counts as different.  screen-panic: a
+# panic (init missing, no panic=exit: the machine halts) is painted at once
+# and the whole serial log, boot messages and report, is on the screen.
+# screen_boot NAME UEFI CMDLINE MARKER [host]: the expected bytes are
+# screentest's on the host with "host", else the serial log's.
 screen_boot() {
-	local name=$1 uefi=$2 sock="$OUT/$1.sock" shot="$OUT/$1.ppm" want="$OUT/$1.want.ppm"
+	local name=$1 uefi=$2 cmdline=$3 marker=$4 sock="$OUT/$1.sock" shot="$OUT/$1.ppm" want="$OUT/$1.want.ppm"
 	selected "$name" || return 0
 	if ! make -s --no-print-directory build/host/fbshot >"$OUT/$name.build.log" 2>&1 ||
-		! build/user/screentest host >"$OUT/$name.bytes"; then
+		{ [ "${5:-}" = host ] && ! build/user/screentest host >"$OUT/$name.bytes"; }; then
 		not_ok "$name: building fbshot or running screentest on the host"
 		cat "$OUT/$name.build.log"
 		return
 	fi
 	log="$OUT/$name.serial.log"
 	rm -f "$sock" "$shot" "$log"
-	DISPLAY_DEV=std MONITOR="$sock" boot "$name" 2 256M "$uefi" max 300 "init=/bin/screentest quiet" &
-	local qpid=$! verdict="no SCREENTEST READY on the serial port" w h
+	DISPLAY_DEV=std MONITOR="$sock" boot "$name" 2 256M "$uefi" max 300 "$cmdline" &
+	local qpid=$! verdict="no '$marker' on the serial port" w h
 	for ((i = 0; i < 1500 * SCALE; i++)); do # 0.2 s steps, as long as the boot's timeout
-		grep -q '^SCREENTEST READY' "$log" 2>/dev/null && break
+		grep -q "$marker" "$log" 2>/dev/null && break
 		kill -0 $qpid 2>/dev/null || break
 		sleep 0.2
 	done
-	if grep -q '^SCREENTEST READY' "$log" 2>/dev/null; then
+	if grep -q "$marker" "$log" 2>/dev/null; then
 		for try in 1 2 3 4; do
 			sleep 1
 			rm -f "$shot"
@@ -327,6 +331,7 @@ screen_boot() {
 			read -r w h < <(sed -n 2p "$shot" 2>/dev/null)
 			verdict="no screendump"
 			[ -n "${h:-}" ] || continue
+			[ "${5:-}" = host ] || cp "$log" "$OUT/$name.bytes"
 			build/host/fbshot render "$OUT/$name.bytes" "$w" "$h" "$want" &&
 				verdict=$(build/host/fbshot compare "$want" "$shot") && break
 		done
@@ -340,8 +345,9 @@ screen_boot() {
 		status=0 tail_log
 	fi
 }
-screen_boot screen-bios 0
-screen_boot screen-uefi 1
+screen_boot screen-bios 0 "init=/bin/screentest quiet" '^SCREENTEST READY' host
+screen_boot screen-uefi 1 "init=/bin/screentest quiet" '^SCREENTEST READY' host
+screen_boot screen-panic 0 "init=/nonexistent" 'end of report: '
 # screen-none: no display device, so no framebuffer: serial only, and not
 # a word about the screen.  screen-text: GRUB told to leave EGA text mode
 # (gfxpayload=text in a test-only grub.cfg): one warning, serial only.
