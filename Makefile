@@ -155,6 +155,23 @@ clean:
 
 -include $(KOBJS:.o=.d)
 
+# The screen console's font (kernel/font.h): a Linux console font (PSF1 or
+# PSF2; default Terminus, SIL OFL 1.1, from Debian's console-setup-linux)
+# converted to C at build time by scripts/psf2c.c; FONT=path.psf[.gz]
+# picks another.  The generated C is never committed.
+FONT ?= /usr/share/consolefonts/Uni2-Terminus16.psf.gz
+KOBJS += $(BUILD)/gen/font_data.o
+$(BUILD)/kernel0.elf $(BUILD)/kernel.elf: $(BUILD)/gen/font_data.o
+$(BUILD)/host/psf2c: scripts/psf2c.c
+	@mkdir -p $(dir $@)
+	$(Q)$(HOSTCC) -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $<
+$(BUILD)/gen/font_data.c: $(FONT) $(BUILD)/host/psf2c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  PSF2C   $<")
+	$(Q)zcat -f $< | $(BUILD)/host/psf2c > $@.tmp && mv $@.tmp $@
+$(BUILD)/gen/font_data.o: $(BUILD)/gen/font_data.c kernel/font.h
+	$(Q)$(CC) $(KCFLAGS) -c $< -o $@
+
 # The epoch torture (kernel/epoch_test.c, README "Epoch torture"): the
 # ktest suite epoch on CPUS (default 4), with the pipeline running
 # TORTURE_SECONDS and the synchronize / barrier cases a quarter each.

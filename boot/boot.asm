@@ -31,6 +31,13 @@ mb2_header:
 	align 8
 	dw 6, 0
 	dd 8
+	; framebuffer tag, optional (flags bit 0): a linear 32 bpp framebuffer,
+	; 1024x768 preferred; GRUB may give another size, text mode or none
+	; (kernel/fbcon.c copes with each; docs/boot.md "The screen console")
+	align 8
+	dw 5, 1
+	dd 20
+	dd 1024, 768, 32
 	; end tag
 	align 8
 	dw 0, 0

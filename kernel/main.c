@@ -27,6 +27,7 @@
 #include "kernel/random.h"
 #include "kernel/sched.h"
 #include "kernel/syscall.h"
+#include "kernel/console.h"
 #include "kernel/crash.h"
 #include "kernel/ktest.h"
 #include "kernel/lockstat.h"
@@ -328,6 +329,7 @@ static __noreturn void kmain_guarded(void *unused)
 	epoch_cpu_online(0);
 	cpumask_set(&cpu_online_mask, 0);
 	ncpus_online = 1;
+	console_screen_init(); /* the screen console, if GRUB gave a framebuffer */
 	irq_enable();
 	smp_boot_aps();
 	uint64_t boot_ms = tsc_to_ns(rdtsc() - boot_tsc) / 1000000;

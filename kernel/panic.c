@@ -22,6 +22,7 @@ void panic_stopped_ack(void) { fetch_add(&stopped_cpus, 1); }
 static unsigned other_cpus(void) { return ncpus_online > 0 ? ncpus_online - 1 : 0; }
 static int panic_cpu = -1; /* first CPU to panic; the others halt */
 void console_bust_lock(void);
+void console_panic_flush(void);
 extern bool percpu_ready;
 
 __noreturn void halt_forever(void)
@@ -63,6 +64,7 @@ __noreturn void panic_finish(void)
 {
 	printk(KERN_EMERG "---[ end of report: %u of %u other CPUs stopped ]---\n", READ_ONCE(stopped_cpus),
 	       other_cpus());
+	console_panic_flush(); /* the screen too: a real PC may have no serial port */
 	if (cmdline_has("ktest") || cmdline_has("crash") || (cmdline_get("panic") && !strcmp(cmdline_get("panic"), "exit")))
 		qemu_exit(QEMU_EXIT_FAILURE);
 	halt_forever();

@@ -1,4 +1,5 @@
-/* printk.c - the kernel log on the serial console.
+/* printk.c - the kernel log on the consoles (kernel/console.c: the serial
+ * port, and the screen when there is one).
  *
  * Each printk call is formatted on the caller's stack and emitted whole under
  * console_lock (irq-saving, so interrupt handlers may printk), so lines from
@@ -8,19 +9,13 @@
  * (Linux semantics); `quiet` sets it to 5 (warnings and worse only),
  * `loglevel=N` sets it to N. */
 #include "kernel/printk.h"
-#include "arch/x86_64/serial.h"
+#include "kernel/console.h"
 #include "kernel/percpu.h"
-#include "kernel/spinlock.h"
 #include "kernel/time.h"
 
 int console_loglevel = 8; /* show everything by default */
-static struct spinlock console_lock = SPINLOCK_INIT("console");
 static bool at_line_start = true; /* protected by console_lock */
 bool percpu_ready;                /* GS base set up: cpu_id() is usable */
-
-/* Called by panic() once the other CPUs are stopped: whoever held the
- * console lock will never release it. */
-void console_bust_lock(void) { spin_init(&console_lock, "console"); }
 
 int vprintk(const char *fmt, va_list ap)
 {
@@ -40,22 +35,25 @@ int vprintk(const char *fmt, va_list ap)
 	int plen = 0;
 	uint64_t ns = time_ns();
 	unsigned long f = 0;
-	/* Once panicking, only the panicking CPU runs: no lock (its holder
-	 * may have been stopped). */
-	bool lock = percpu_ready && !READ_ONCE(panicking);
 	if (percpu_ready)
 		plen = snprintf(prefix, sizeof(prefix), "[%5llu.%06llu] cpu%u: ", (unsigned long long)(ns / 1000000000),
 				(unsigned long long)(ns / 1000 % 1000000), cpu_id());
-	if (lock)
-		f = spin_lock_irqsave(&console_lock);
-	for (int i = 0; i < n; i++) {
+	/* Once panicking, only the panicking CPU runs: no lock (its holder
+	 * may have been stopped); console_lock() knows. */
+	bool locked = console_lock(&f);
+	/* Each line's prefix, then the line up to and including its '\n'. */
+	for (int i = 0; i < n;) {
 		if (at_line_start)
-			serial_write(prefix, plen);
-		serial_putc(buf[i]);
-		at_line_start = buf[i] == '\n';
+			console_write_locked(prefix, plen);
+		int j = i;
+		while (j < n && buf[j] != '\n')
+			j++;
+		j += j < n; /* the newline itself */
+		console_write_locked(buf + i, j - i);
+		at_line_start = buf[j - 1] == '\n';
+		i = j;
 	}
-	if (lock)
-		spin_unlock_irqrestore(&console_lock, f);
+	console_unlock(locked, f);
 	return n;
 }
 

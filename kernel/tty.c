@@ -32,6 +32,7 @@
  *   may still land between two chunks. */
 #include "arch/x86_64/serial.h"
 #include "kernel/atomic.h"
+#include "kernel/console.h"
 #include "kernel/errno.h"
 #include "kernel/file_internal.h"
 #include "kernel/string.h"
@@ -148,7 +149,7 @@ size_t tty_ldisc_line(const struct tty_ldisc *ld, uint32_t head, bool *eof)
 
 static void echo_serial(void *arg, const char *s, size_t n)
 {
-	serial_write(s, n);
+	console_write(s, n); /* the serial port and the screen */
 }
 
 /* Set by tty_init(): until then received bytes stay in the serial driver's
@@ -245,7 +246,7 @@ long tty_write_uio(struct file *f, struct uio *u)
 		if (uio_copy_in(u, chunk, n))
 			return done ? done : -EFAULT;
 		spin_lock(&tty.out_lock);
-		serial_write(chunk, n);
+		console_write(chunk, n);
 		spin_unlock(&tty.out_lock);
 		done += (long)n;
 	}

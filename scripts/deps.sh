@@ -21,6 +21,7 @@ need=(
 	"libc6-dev:/usr/include/stdio.h"
 	"binutils:/usr/bin/ld"
 	"make:/usr/bin/make"
+	"console-setup-linux:/usr/share/consolefonts/Uni2-Terminus16.psf.gz"
 )
 [ "${1:-}" = gnuplot ] && need=("gnuplot-nox:/usr/bin/gnuplot")
 missing=()

@@ -292,6 +292,94 @@ expect_boot clear-page-forced 2 128M 33 "ktest=clear_page. clear_page=movnti" \
 expect_boot clear-page-bogus 2 128M 33 "ktest=clear_page. clear_page=bogus" \
 	'^clear_page: clear_page=bogus is none of rep-stosb, rep-stosq, movq-unrolled, movnti; timing them instead$' \
 	'^clear_page: [a-z-]+ [0-9]+\.[0-9] GB/s \(' '# ktest: [1-9][0-9]* passed, 0 failed'
+# The screen console (kernel/fbcon.c, docs/boot.md "The screen console").
+# screen-bios / screen-uefi: /bin/screentest (clears, scrolls, colours,
+# reverse video, cursor moves that overwrite text, erasing) booted with a
+# std VGA display and QEMU's monitor on a socket.  Once it has printed its
+# marker, QEMU's screendump must equal, pixel for pixel, what build/host/
+# fbshot renders through kernel/vt.c and the same font from the program's
+# own bytes (run on the host) at the screendump's size (GRUB may set
+# another mode under UEFI).  The screen is painted 20 times a second: up to
+# 4 dumps, one a second, before it counts as different.  screen-panic: a
+# panic (init missing, no panic=exit: the machine halts) is painted at once
+# and the whole serial log, boot messages and report, is on the screen.
+# screen_boot NAME UEFI CMDLINE MARKER [host]: the expected bytes are
+# screentest's on the host with "host", else the serial log's.
+screen_boot() {
+	local name=$1 uefi=$2 cmdline=$3 marker=$4 sock="$OUT/$1.sock" shot="$OUT/$1.ppm" want="$OUT/$1.want.ppm"
+	selected "$name" || return 0
+	if ! make -s --no-print-directory build/host/fbshot >"$OUT/$name.build.log" 2>&1 ||
+		{ [ "${5:-}" = host ] && ! build/user/screentest host >"$OUT/$name.bytes"; }; then
+		not_ok "$name: building fbshot or running screentest on the host"
+		cat "$OUT/$name.build.log"
+		return
+	fi
+	log="$OUT/$name.serial.log"
+	rm -f "$sock" "$shot" "$log"
+	DISPLAY_DEV=std MONITOR="$sock" boot "$name" 2 256M "$uefi" max 300 "$cmdline" &
+	local qpid=$! verdict="no '$marker' on the serial port" w h
+	for ((i = 0; i < 1500 * SCALE; i++)); do # 0.2 s steps, as long as the boot's timeout
+		grep -q "$marker" "$log" 2>/dev/null && break
+		kill -0 $qpid 2>/dev/null || break
+		sleep 0.2
+	done
+	if grep -q "$marker" "$log" 2>/dev/null; then
+		for try in 1 2 3 4; do
+			sleep 1
+			rm -f "$shot"
+			build/host/fbshot monitor "$sock" "screendump $PWD/$shot" >/dev/null 2>&1
+			read -r w h < <(sed -n 2p "$shot" 2>/dev/null)
+			verdict="no screendump"
+			[ -n "${h:-}" ] || continue
+			[ "${5:-}" = host ] || cp "$log" "$OUT/$name.bytes"
+			build/host/fbshot render "$OUT/$name.bytes" "$w" "$h" "$want" &&
+				verdict=$(build/host/fbshot compare "$want" "$shot") && break
+		done
+	fi
+	build/host/fbshot monitor "$sock" quit >/dev/null 2>&1
+	wait $qpid
+	if [[ "$verdict" == *"pixels equal" ]]; then
+		ok "$name: the screen shows what the font and vt.c draw ($verdict)"
+	else
+		not_ok "$name: the screen shows what the font and vt.c draw ($verdict; want $want, got $shot)"
+		status=0 tail_log
+	fi
+}
+screen_boot screen-bios 0 "init=/bin/screentest quiet" '^SCREENTEST READY' host
+screen_boot screen-uefi 1 "init=/bin/screentest quiet" '^SCREENTEST READY' host
+screen_boot screen-panic 0 "init=/nonexistent" 'end of report: '
+# screen-none: no display device, so no framebuffer: serial only, and not
+# a word about the screen.  screen-text: GRUB told to leave EGA text mode
+# (gfxpayload=text in a test-only grub.cfg): one warning, serial only.
+if selected screen-none; then
+	DISPLAY_DEV=none boot screen-none 1 128M 0 max 120 "ktest=boot.symbol"
+	if [ "$status" -eq 33 ] && grep -q '^ok 1 boot.symbol_lookup$' "$log.plain" && ! grep -q '^fbcon' "$log.plain"; then
+		ok "screen-none: no framebuffer, serial only, no screen message"
+	else
+		not_ok "screen-none: no framebuffer, serial only, no screen message (status $status)"
+		grep '^fbcon' "$log.plain" | sed 's/^/    # /'
+		tail_log
+	fi
+fi
+if selected screen-text; then
+	tiso="$OUT/screen-text.iso" log="$OUT/screen-text.serial.log"
+	status=255
+	if make -s --no-print-directory iso ISO="$tiso" CMDLINE="ktest=boot.symbol" >"$OUT/screen-text.build.log" 2>&1 &&
+		sed -i 's/^\tboot$/\tset gfxpayload=text\n&/' "${tiso%.iso}.dir/boot/grub/grub.cfg" &&
+		grub-mkrescue -o "$tiso" "${tiso%.iso}.dir" >>"$OUT/screen-text.build.log" 2>&1; then
+		timeout --foreground -k 5 $((120 * SCALE)) env ISO="$tiso" CPUS=1 MEM=128M UEFI=0 QEMU_CPU=max \
+			SERIAL="file:$log" bash scripts/qemu-run.sh </dev/null >"$OUT/screen-text.qemu.log" 2>&1
+		status=$?
+	fi
+	sed -E -e 's/\r$//' -e 's/^\[ *[0-9]+\.[0-9]+\] cpu[0-9]+: //' "$log" >"$log.plain" 2>/dev/null
+	if [ "$status" -eq 33 ] && grep -q '^ok 1 boot.symbol_lookup$' "$log.plain" &&
+		grep -q '^fbcon: the boot loader left EGA text mode (80x25 characters), not a framebuffer; screen console off, serial only$' "$log.plain"; then
+		ok "screen-text: an EGA text framebuffer: one warning, serial only"
+	else
+		not_ok "screen-text: an EGA text framebuffer: one warning, serial only (status $status)"
+		tail_log
+	fi
+fi
 
 # ---- 4. user programs ----
 # check_frames NAME: every frame a boot's init used must be back once it

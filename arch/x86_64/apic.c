@@ -17,6 +17,7 @@
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/x86.h"
 #include "kernel/cmdline.h"
+#include "kernel/console.h"
 #include "kernel/percpu.h"
 #include "kernel/sched.h"
 #include "kernel/printk.h"
@@ -125,6 +126,7 @@ static void timer_tick(struct trap_frame *tf)
 {
 	this_cpu()->ticks++;
 	sched_tick();
+	console_tick(); /* the screen console repaints from CPU 0's tick */
 }
 
 /* Enable this CPU's LAPIC: software enable with the spurious vector, accept

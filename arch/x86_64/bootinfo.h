@@ -24,6 +24,18 @@ struct boot_module {
 	char cmdline[64];
 };
 
+/* The framebuffer GRUB set up (multiboot2 tag 8), if any. */
+#define FB_TYPE_INDEXED 0 /* palette: not drawn by the console */
+#define FB_TYPE_RGB 1     /* direct colour: red/green/blue field positions and sizes */
+#define FB_TYPE_EGA_TEXT 2 /* 80x25 text mode (width/height in characters): not drawn */
+struct boot_fb {
+	bool present;
+	uint8_t type, bpp;
+	phys_addr_t addr;
+	uint32_t pitch, width, height; /* bytes per line; pixels (characters for EGA text) */
+	uint8_t red_pos, red_size, green_pos, green_size, blue_pos, blue_size; /* FB_TYPE_RGB */
+};
+
 struct boot_info {
 	char cmdline[1024];
 	char loader[64];
@@ -34,6 +46,7 @@ struct boot_info {
 	uint8_t rsdp[64]; /* copy of the RSDP (v1: 20 bytes, v2: 36) */
 	size_t rsdp_len;
 	bool efi;         /* booted through UEFI (an EFI system table tag was present) */
+	struct boot_fb fb;
 };
 
 extern struct boot_info boot_info;

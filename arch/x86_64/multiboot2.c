@@ -1,6 +1,6 @@
 /* multiboot2.c - read the multiboot2 boot information GRUB leaves us:
  * command line, memory map, modules (the initramfs), ACPI RSDP, boot loader
- * name.  Everything is copied into boot_info. */
+ * name, framebuffer.  Everything is copied into boot_info. */
 #include "arch/x86_64/bootinfo.h"
 #include "arch/x86_64/memmap.h"
 #include "arch/x86_64/mmu.h"
@@ -13,6 +13,7 @@
 #define TAG_LOADER 2
 #define TAG_MODULE 3
 #define TAG_MMAP 6
+#define TAG_FRAMEBUFFER 8
 #define TAG_EFI32 11
 #define TAG_EFI64 12
 #define TAG_ACPI_OLD 14
@@ -27,6 +28,31 @@ struct mb2_mmap_entry {
 	uint64_t base, len;
 	uint32_t type, reserved;
 };
+
+/* Framebuffer info: u64 address, u32 pitch, width, height, u8 bpp, type,
+ * u16 reserved, then for direct RGB six u8: red position, size, green...
+ * A tag too short for its type is ignored (no framebuffer). */
+static void multiboot2_parse_fb(struct boot_fb *fb, const uint8_t *body, uint32_t blen)
+{
+	if (blen < 22)
+		return;
+	*fb = (struct boot_fb){ .present = true };
+	memcpy(&fb->addr, body, 8);
+	memcpy(&fb->pitch, body + 8, 4);
+	memcpy(&fb->width, body + 12, 4);
+	memcpy(&fb->height, body + 16, 4);
+	fb->bpp = body[20];
+	fb->type = body[21];
+	if (fb->type == FB_TYPE_RGB) {
+		if (blen < 30) {
+			fb->present = false;
+			return;
+		}
+		fb->red_pos = body[24], fb->red_size = body[25];
+		fb->green_pos = body[26], fb->green_size = body[27];
+		fb->blue_pos = body[28], fb->blue_size = body[29];
+	}
+}
 
 bool multiboot2_parse(uint32_t magic, phys_addr_t info)
 {
@@ -69,6 +95,9 @@ bool multiboot2_parse(uint32_t magic, phys_addr_t info)
 			}
 			break;
 		}
+		case TAG_FRAMEBUFFER:
+			multiboot2_parse_fb(&bi->fb, body, blen);
+			break;
 		case TAG_EFI32:
 		case TAG_EFI64:
 			bi->efi = true;

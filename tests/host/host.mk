@@ -5,7 +5,7 @@
 # READ_ONCE/WRITE_ONCE become relaxed atomics there).
 
 HOST_TESTS := test_buddy test_slab test_cmdline test_acpi test_vsnprintf test_memmap \
-	test_cpio test_elf test_vma_tree test_epoch test_keymap test_cpumask test_range_lock
+	test_cpio test_elf test_vma_tree test_epoch test_keymap test_cpumask test_range_lock test_vt
 # test_vma_tree_tsan is not built by default: it passes, but takes 36 s here
 # (twice the ASan build); `make build/host/test_vma_tree_tsan` builds it.
 HOST_TSAN_TESTS := test_epoch test_range_lock
@@ -23,6 +23,7 @@ test_epoch_SRC := kernel/epoch.c
 test_keymap_SRC := kernel/keymap.c
 test_cpumask_SRC := # header only: kernel/cpumask.h
 test_range_lock_SRC := mm/range_lock.c
+test_vt_SRC := kernel/vt.c
 # vsnprintf.c's functions are renamed so they do not replace libc's.
 test_vsnprintf_SRC := kernel/vsnprintf.c
 test_vsnprintf_FLAGS := -Dvsnprintf=k_vsnprintf -Dsnprintf=k_snprintf -Wno-format
@@ -52,3 +53,12 @@ $(HOST_BIN)/bench_vma_tree: tests/host/bench_vma_tree.c mm/vma_tree.c mm/vma_tre
 	$(Q)$(HOSTCC) -std=gnu11 -O2 -DHOST_TEST -I. -o $@ tests/host/bench_vma_tree.c mm/vma_tree.c -lm
 bench-vma-tree: $(HOST_BIN)/bench_vma_tree
 	$(HOST_BIN)/bench_vma_tree
+
+# fbshot: the screen test's host tool (tests/host/fbshot.c): QEMU monitor
+# commands, the expected screen rendered through kernel/vt.c and the font,
+# and an exact image comparison.  No sanitizers: it is a tool, not a test.
+host-test: $(HOST_BIN)/fbshot
+$(HOST_BIN)/fbshot: tests/host/fbshot.c kernel/vt.c kernel/vt.h kernel/font.h $(BUILD)/gen/font_data.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  HOSTCC  $@")
+	$(Q)$(HOSTCC) -std=gnu11 -O2 -Wall -Wextra -Werror -I. -o $@ tests/host/fbshot.c kernel/vt.c $(BUILD)/gen/font_data.c
