@@ -43,6 +43,9 @@ KSRC_ASM := $(sort $(foreach d,$(KDIRS),$(wildcard $(d)/*.asm)))
 KOBJS := $(patsubst %.c,$(BUILD)/%.o,$(KSRC_C)) $(patsubst %.asm,$(BUILD)/%.o,$(KSRC_ASM))
 
 ISO ?= $(BUILD)/faultline.iso
+# Seconds GRUB shows its menu (the shell, the benchmark, the benchmark beside
+# faulttop; iso/grub.cfg.in): 0 boots the first entry at once.
+MENU_TIMEOUT ?= 0
 ISODIR := $(ISO:.iso=.dir)
 
 # The user programs and the initramfs they are packed into (user/user.mk).
@@ -87,7 +90,8 @@ $(BUILD)/kernel.elf: $(BUILD)/kernel0.elf scripts/ksyms.sh
 $(ISODIR)/boot/grub/grub.cfg: iso/grub.cfg.in FORCE
 	@mkdir -p $(dir $@)
 	$(Q)CMDLINE='$(subst ','\'',$(CMDLINE))' awk '{ i = index($$0, "@CMDLINE@"); \
-		if (i) $$0 = substr($$0, 1, i - 1) ENVIRON["CMDLINE"] substr($$0, i + 9); print }' $< > $@.tmp && \
+		if (i) $$0 = substr($$0, 1, i - 1) ENVIRON["CMDLINE"] substr($$0, i + 9); \
+		sub(/@MENU_TIMEOUT@/, "$(MENU_TIMEOUT)"); print }' $< > $@.tmp && \
 		{ cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@; }
 $(ISO): $(BUILD)/kernel.elf $(ISODIR)/boot/grub/grub.cfg $(INITRD)
 	@$(if $(Q),echo "  ISO     $@")
@@ -95,6 +99,13 @@ $(ISO): $(BUILD)/kernel.elf $(ISODIR)/boot/grub/grub.cfg $(INITRD)
 	$(Q)cp $(INITRD) $(ISODIR)/boot/initramfs.cpio
 	$(Q)grub-mkrescue -o $@ $(ISODIR) >$(ISO).log 2>&1 || { cat $(ISO).log; exit 1; }
 FORCE:
+
+# The ISO for a USB stick (docs/hardware.md): GRUB's menu on the screen
+# for 10 s, so that the benchmark entries can be chosen.
+.PHONY: usb
+usb: deps
+	$(Q)$(MAKE) --no-print-directory iso ISO=$(BUILD)/faultline-usb.iso MENU_TIMEOUT=10
+	@echo "usb: $(BUILD)/faultline-usb.iso - write it with dd (docs/hardware.md)"
 
 # KVM=auto|0|1 (scripts/qemu-run.sh): KVM when /dev/kvm can be used.
 KVM ?= auto
