@@ -9,7 +9,7 @@
 #            the kernel is configured; Debian: always) or nothp
 #            (transparent_hugepage=never); host: host
 #   cpus     the guest's CPU count (host: nproc)
-#   case     null, pf, mix, churn, fork, zero (faultline's bench.zero), boot
+#   case     null, pf, mix, onevma, churn, fork, zero (faultline's bench.zero), boot
 #   threads  the case's thread count (mix: its fault threads; fork: 1; boot, zero: 0)
 #   metric   syscalls/s, faults/s, mapper_ops/s, ops/s, forks/s, slowest_thread/s,
 #            fastest_thread/s (the case's slowest and fastest thread's own
@@ -45,8 +45,9 @@ log_csv() {
 	function row(c, t, m, v) { if (v != "") printf "%s,%s,%s,%s,%s,%s\n", pre, c, t, m, v, run }
 	function kv(    i, p) { delete F; for (i = 2; i <= NF; i++) { p = index($i, "="); if (p) F[substr($i, 1, p - 1)] = substr($i, p + 1) } }
 	/^null syscalls\/s=/ { kv(); row("null", 1, "syscalls/s", F["syscalls/s"]); next }
-	/^(pf|mix) threads=/ { kv(); t = F["threads"]
+	/^(pf|mix|onevma) threads=/ { kv(); t = F["threads"]
 		row($1, t, "faults/s", F["faults/s"]); row($1, t, "mapper_ops/s", F["mapper_ops/s"])
+		row($1, t, "writer_ops/s", F["writer_ops/s"])
 		row($1, t, "slowest_thread/s", F["min"]); row($1, t, "fastest_thread/s", F["max"]); next }
 	/^churn threads=/ { kv(); t = churn = F["threads"]
 		row("churn", t, "ops/s", F["ops/s"]); row("churn", t, "faults/s", F["faults/s"])

@@ -8,7 +8,7 @@
 # For each CPU count in BENCH_CPUS (default "1 2 4") it boots QEMU ONCE with
 #   init=/bench/pfbench mm.lock=FIRST bench.zero [BENCH_CMDLINE] -- modes=A,B all BENCH_SECONDS
 # and pfbench runs its cases (null, pf 1, pf 2, pf N on N > 2 CPUs, mix 1+1,
-# churn, fork 64 MiB) in each lock mode of BENCH_MODES (default "global vma") in turn,
+# onevma 1+1, churn, fork 64 MiB) in each lock mode of BENCH_MODES (default "global vma") in turn,
 # switching through /proc/mm_lock: the modes are compared in the same boot,
 # because on QEMU TCG two boots of the same kernel differ by up to 40%
 # (where the guest's memory lands in the host, ...), far more than the
@@ -286,7 +286,8 @@ for col in $COLS; do
 		[ "${CMODE[$col]}" = nothp ] && V[thp,$col]=never
 	fi
 	for spec in "pf1 pf 1 faults/s" "pf2 pf 2 faults/s" "pfN pf $n faults/s" "mixf mix 1 faults/s" \
-		"mixm mix 1 mapper_ops/s" "churn churn $ct ops/s" "fork fork 1 forks/s" "null null 1 syscalls/s"; do
+		"mixm mix 1 mapper_ops/s" "ovf onevma 1 faults/s" "ovw onevma 1 writer_ops/s" \
+		"churn churn $ct ops/s" "fork fork 1 forks/s" "null null 1 syscalls/s"; do
 		read -r key c t me <<<"$spec"
 		[ "$key" = pfN ] && [ "$n" -le 2 ] && continue
 		V[$key,$col]=$(get "$col" "$c" "$t" "$me")
@@ -299,7 +300,7 @@ for col in $COLS; do
 	[ -n "${V[zero,$col]}" ] && [ -z "${ZERO[$n]:-}" ] && ZERO[$n]=${V[zero,$col]}
 	V[ratio,$col]=$(ratio "${V[pf2,$col]}" "${V[pf1,$col]}")
 	V[mixshare,$col]=$(pct "${V[mixf,$col]}" "${V[pf1,$col]}")
-	for spec in "pf1 pf 1" "pf2 pf 2" "mix1 mix 1"; do
+	for spec in "pf1 pf 1" "pf2 pf 2" "mix1 mix 1" "ov1 onevma 1"; do
 		read -r key c t <<<"$spec"
 		w1=$(get "$col" "$c" "$t" mmap_lock_read_wait/s) w2=$(get "$col" "$c" "$t" mmap_lock_write_wait/s)
 		[ -n "$w1$w2" ] && V[wait$key,$col]=$((${w1:-0} + ${w2:-0}))
@@ -323,7 +324,7 @@ for col in $COLS; do
 	if [ "${RAN[$col]}" != "$m" ] || [ "${RAN[$BASE/$n]:-}" != "$BASE" ]; then
 		mark="*" mismatch=1
 	fi
-	for k in pf1 mixm; do
+	for k in pf1 mixm ovf; do
 		r=$(ratio "${V[$k,$col]}" "${V[$k,$BASE/$n]:-}")
 		V[vs$k,$col]=${r:+$r$mark}
 	done
@@ -387,14 +388,18 @@ table() {
 		mrow "mix 1+1        faults/s" mixf
 		mrow "mix 1+1        mapper ops/s" mixm
 		row "mix 1+1        faults/s as a share of pf 1 thread" mixshare
+		mrow "onevma 1+1     faults/s (mprotect in the VMA)" ovf
+		mrow "onevma 1+1     writer ops/s" ovw
 		mrow "churn, a thread per CPU (>= 2), ops/s" churn
 		mrow "fork, 64 MiB touched, child exits, forks/s" fork
 		any vspf1 && row "pf  1 thread   faults/s, mode / $BASE" vspf1
 		any vsmixm && row "mix 1+1        mapper ops/s, mode / $BASE" vsmixm
+		any vsovf && row "onevma 1+1     faults/s, mode / $BASE" vsovf
 		any lpf1 && row "pf  1 thread   faults/s, mode / $LREF" lpf1
 		any lchurn && row "churn          ops/s, mode / $LREF" lchurn
 		any waitpf2 && row "pf  2 threads  mmap_lock waits/s" waitpf2
 		any waitmix1 && row "mix 1+1        mmap_lock waits/s" waitmix1
+		any waitov1 && row "onevma 1+1     mmap_lock waits/s" waitov1
 		any shootpf2 && row "pf  2 threads  TLB shootdowns/s" shootpf2
 		any shootmix1 && row "mix 1+1        TLB shootdowns/s" shootmix1
 		absent=""

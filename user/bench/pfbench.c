@@ -21,6 +21,17 @@
  *        vCPUs than host cores, when a lock holder's vCPU is not running).
  *        Prints "churn threads=T ops/s=N faults/s=F min=A max=B" (A, B: the
  *        slowest and fastest thread's ops/s).
+ *   pfbench onevma THREADS SECONDS       the case per-VMA locks cannot help:
+ *        THREADS fault threads and one writer share ONE large anonymous VMA
+ *        (THREADS x 2 MiB + 1 MiB).  Each fault thread writes one byte per
+ *        page of its own 2 MiB slice, then MADV_DONTNEEDs it (one fault a
+ *        page, again and again, no VMA change); the writer flips one page of
+ *        the last MiB read-only and back (each mprotect splits the VMA and
+ *        merges it again), one op per mprotect.  Faults and writer never
+ *        touch the same pages, but they change and fault in the same VMA:
+ *        a per-VMA write lock stops every fault in it, a range lock only
+ *        those on the page it covers.  Prints "onevma threads=T faults/s=N
+ *        writer_ops/s=M min=A max=B".
  *   pfbench null SECONDS                 getppid() in a tight loop.  Prints
  *        "null syscalls/s=N".
  *   pfbench fork SECONDS [MIB]           touch MIB (default 64) of private
@@ -30,8 +41,9 @@
  *        "fork mib=M forks/s=N".
  *   pfbench all [SECONDS [PAGES]]        null; pf 1; pf 2; pf N when N, the
  *        online CPU count, is more than 2 (a third point for the faults/s
- *        against threads plot); mix 1; churn with one thread per online CPU;
- *        fork 64 - one boot runs the whole set (SECONDS default 3).  As PID 1 on
+ *        against threads plot); mix 1; onevma 1; churn with one thread per
+ *        online CPU; fork 64 - one boot runs the whole set (SECONDS default
+ *        3).  As PID 1 on
  *        Linux (`make bench-linux` boots it as /init) it then powers the
  *        machine off, so QEMU exits instead of the kernel panicking over a
  *        dead init; on faultline it exits as always (the kernel ends QEMU).
@@ -88,6 +100,7 @@ static void die(const char *what)
 struct worker {
 	pthread_t tid;
 	long pages;      /* region size (fault threads) */
+	int index;       /* which thread of its case (onevma: the slice) */
 	uint64_t count;  /* faults (fault threads), mapper ops (mapper), ops (churn) */
 	uint64_t aux;    /* churn: pages touched (faults) */
 	uint64_t t0, t1; /* this thread's measured interval */
@@ -134,6 +147,44 @@ static void *mapper_thread(void *arg)
 		if (munmap((void *)p, PAGE))
 			die("munmap");
 		w->count++;
+	}
+	w->t1 = now_ns();
+	return NULL;
+}
+
+/* onevma (see the top): the shared VMA and its layout. */
+#define ONEVMA_SLICE (512L * PAGE) /* a fault thread's 2 MiB */
+#define ONEVMA_TAIL  (256L * PAGE) /* the writer's last MiB */
+static char *onevma_base;
+static int onevma_threads;
+
+/* Fault thread w->index: fault its slice in, drop it, again. */
+static void *onevma_fault_thread(void *arg)
+{
+	struct worker *w = arg;
+	volatile char *p = onevma_base + w->index * ONEVMA_SLICE;
+	start_together(w);
+	while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
+		for (long i = 0; i < ONEVMA_SLICE / PAGE; i++)
+			p[i * PAGE] = 1;
+		if (madvise((void *)p, ONEVMA_SLICE, MADV_DONTNEED))
+			die("onevma: madvise");
+		w->count += ONEVMA_SLICE / PAGE;
+	}
+	w->t1 = now_ns();
+	return NULL;
+}
+
+/* The writer: one page of the tail read-only and back, a split and a merge. */
+static void *onevma_writer_thread(void *arg)
+{
+	struct worker *w = arg;
+	char *tail = onevma_base + onevma_threads * ONEVMA_SLICE;
+	start_together(w);
+	for (long k = 0; !atomic_load_explicit(&stop, memory_order_relaxed); k = (k + 7) % (ONEVMA_TAIL / PAGE)) {
+		if (mprotect(tail + k * PAGE, PAGE, PROT_READ) || mprotect(tail + k * PAGE, PAGE, PROT_READ | PROT_WRITE))
+			die("onevma: mprotect");
+		w->count += 2;
 	}
 	w->t1 = now_ns();
 	return NULL;
@@ -276,17 +327,22 @@ static void mmstat_dump(void)
 /* ---- the cases ---- */
 
 /* T fault threads (+ a mapper when mapper is set) for secs seconds. */
-static void run_faults(const char *mode, int threads, int secs, long pages, int mapper)
+/* pf, mix and onevma: THREADS fault threads (faulter) and, with a helper
+ * function, one more thread beside them (the mix's mapper, onevma's
+ * writer); pages: the fault threads' w->pages. */
+static void run_threads(const char *mode, int threads, int secs, long pages, void *(*faulter)(void *),
+			void *(*helper)(void *), const char *helper_key)
 {
 	static struct worker w[MAX_THREADS + 1];
-	int n = threads + (mapper ? 1 : 0);
+	int n = threads + (helper ? 1 : 0);
 	memset(w, 0, sizeof(w));
 	atomic_store(&stop, 0);
 	if (pthread_barrier_init(&start_barrier, NULL, n + 1))
 		die("pthread_barrier_init");
 	for (int i = 0; i < n; i++) {
 		w[i].pages = pages;
-		errno = pthread_create(&w[i].tid, NULL, i < threads ? fault_thread : mapper_thread, &w[i]);
+		w[i].index = i;
+		errno = pthread_create(&w[i].tid, NULL, i < threads ? faulter : helper, &w[i]);
 		if (errno)
 			die("pthread_create");
 	}
@@ -311,13 +367,30 @@ static void run_faults(const char *mode, int threads, int secs, long pages, int 
 		lo = i == 0 || r < lo ? r : lo;
 		hi = i == 0 || r > hi ? r : hi;
 	}
-	if (mapper)
-		printf("%s threads=%d faults/s=%.0f mapper_ops/s=%.0f min=%.0f max=%.0f\n", mode, threads,
-		       rate(faults, t1 - t0), rate(w[threads].count, w[threads].t1 - w[threads].t0), lo, hi);
+	if (helper)
+		printf("%s threads=%d faults/s=%.0f %s=%.0f min=%.0f max=%.0f\n", mode, threads, rate(faults, t1 - t0),
+		       helper_key, rate(w[threads].count, w[threads].t1 - w[threads].t0), lo, hi);
 	else
 		printf("%s threads=%d faults/s=%.0f min=%.0f max=%.0f\n", mode, threads, rate(faults, t1 - t0), lo,
 		       hi);
 	fflush(stdout);
+}
+
+static void run_faults(const char *mode, int threads, int secs, long pages, int mapper)
+{
+	run_threads(mode, threads, secs, pages, fault_thread, mapper ? mapper_thread : NULL, "mapper_ops/s");
+}
+
+/* onevma: map the one VMA (touched once, so its page tables exist), run. */
+static void run_onevma(int threads, int secs)
+{
+	size_t len = threads * ONEVMA_SLICE + ONEVMA_TAIL;
+	onevma_threads = threads;
+	onevma_base = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (onevma_base == MAP_FAILED)
+		die("onevma: mmap");
+	run_threads("onevma", threads, secs, 0, onevma_fault_thread, onevma_writer_thread, "writer_ops/s");
+	munmap(onevma_base, len);
 }
 
 /* T churn threads for secs seconds. */
@@ -407,7 +480,7 @@ static long arg_long(const char *s, const char *what, long lo, long hi)
 static void usage(void)
 {
 	fprintf(stderr, "usage: pfbench [modes=A,B,...] pf|mix THREADS SECONDS [PAGES]\n"
-			"       pfbench churn THREADS SECONDS\n"
+			"       pfbench churn|onevma THREADS SECONDS\n"
 			"       pfbench null SECONDS\n"
 			"       pfbench fork SECONDS [MIB]\n"
 			"       pfbench [modes=A,B,...] all [SECONDS [PAGES]]\n");
@@ -485,6 +558,14 @@ int main(int argc, char **argv)
 		mmstat_begin();
 		run_faults(mode, threads, secs, pages, mode[0] == 'm');
 		mmstat_end(mode);
+	} else if (!strcmp(mode, "onevma")) {
+		if (argc != 4)
+			usage();
+		int threads = arg_long(argv[2], "THREADS", 1, MAX_THREADS - 1);
+		int secs = arg_long(argv[3], "SECONDS", 1, 3600);
+		mmstat_begin();
+		run_onevma(threads, secs);
+		mmstat_end("onevma");
 	} else if (!strcmp(mode, "churn")) {
 		if (argc != 4)
 			usage();
@@ -537,6 +618,9 @@ int main(int argc, char **argv)
 			mmstat_begin();
 			run_faults("mix", 1, secs, pages, 1);
 			mmstat_end("mix1");
+			mmstat_begin();
+			run_onevma(1, secs);
+			mmstat_end("onevma1");
 			mmstat_begin();
 			run_churn(churn_threads(), secs);
 			mmstat_end("churn");

@@ -8,7 +8,8 @@
  * the kernel lacks; default: every mode /proc/mm_lock accepts of global,
  * vma, spf, range; on Linux the one kernel that runs, shown as "linux"), it runs /bench/pfbench as a child -
  * `pf T` for T = 1, 2, 4, ... and the number of online CPUs, then `mix 1`
- * (one fault thread beside a mapper thread) and `churn N` - SECONDS each
+ * (one fault thread beside a mapper thread), `onevma 1` (one fault thread
+ * and an mprotect writer in the same VMA) and `churn N` - SECONDS each
  * (default 3), and prints one table: a row per case, a column per mode,
  * and each mode's figure as a ratio to the first mode's.  Each point is a
  * fresh process, so no case inherits another's address space.
@@ -177,6 +178,8 @@ int main(int argc, char **argv)
 	}
 	add_case("mix 1+1 faults/s", "mix", "faults/s=", "1");
 	add_case("mix 1+1 mapper ops/s", "mix", "mapper_ops/s=", "1");
+	add_case("onevma 1+1 faults/s", "onevma", "faults/s=", "1");
+	add_case("onevma 1+1 writer ops/s", "onevma", "writer_ops/s=", "1");
 	snprintf(a, sizeof(a), "%ld", cpus < 2 ? 2 : cpus);
 	snprintf(label, sizeof(label), "churn %s threads ops/s", a);
 	add_case(label, "churn", "ops/s=", a);
