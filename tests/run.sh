@@ -67,6 +67,25 @@ fi
 # command line in HASH.cmdline): the CPU count, memory and firmware are
 # QEMU's, not the ISO's, and grub-mkrescue is about a second a run.  make
 # rebuilds it whenever the kernel or the initramfs changed.
+# type_lines LOG FIFO: write INPUT's lines into FIFO (QEMU's serial
+# input) one at a time, each once LOG shows one more shell prompt ("$ " at
+# the start of a line) than lines typed so far - typing ahead would have
+# the tty echo the next line into the middle of the last one's output, as
+# on any terminal.  A prompt that does not come within 30 s: the rest is
+# typed anyway.
+type_lines() {
+	local n=0 line
+	exec 3>"$2"
+	while IFS= read -r line; do
+		n=$((n + 1))
+		for _ in $(seq 300); do
+			[ "$(grep -c '^\$ ' "$1" 2>/dev/null)" -ge $n ] && break
+			sleep 0.1
+		done
+		printf '%s\n' "$line" >&3
+	done <<<"$INPUT"
+	exec 3>&-
+}
 boot() {
 	local name=$1 cpus=$2 mem=$3 uefi=$4 cpu=$5 timeout=$6 cmdline=$7
 	local key
@@ -83,14 +102,20 @@ boot() {
 		status=255
 		return
 	fi
-	if [ -n "${INPUT:-}" ]; then # typed on the serial console
+	if [ -n "${INPUT:-}" ]; then # typed on the serial console, a line per shell prompt
+		local fifo="$OUT/$name.input"
+		rm -f "$fifo" && mkfifo "$fifo"
+		type_lines "$log" "$fifo" &
 		timeout --foreground -k 5 $((timeout * SCALE)) env ISO="$iso" CPUS="$cpus" MEM="$mem" UEFI="$uefi" \
-			QEMU_CPU="$cpu" SERIAL=stdio bash scripts/qemu-run.sh <<<"$INPUT" >"$log" 2>"$OUT/$name.qemu.log"
+			QEMU_CPU="$cpu" SERIAL=stdio bash scripts/qemu-run.sh <"$fifo" >"$log" 2>"$OUT/$name.qemu.log"
+		status=$?
+		wait
+		rm -f "$fifo"
 	else
 		timeout --foreground -k 5 $((timeout * SCALE)) env ISO="$iso" CPUS="$cpus" MEM="$mem" UEFI="$uefi" \
 			QEMU_CPU="$cpu" SERIAL="file:$log" bash scripts/qemu-run.sh </dev/null >"$OUT/$name.qemu.log" 2>&1
+		status=$?
 	fi
-	status=$?
 	# Drop the "[time] cpuN: " prefix printk puts on every line.
 	sed -i -e 's/\r$//' "$log" 2>/dev/null
 	sed -E 's/^\[ *[0-9]+\.[0-9]+\] cpu[0-9]+: //' "$log" >"$log.plain" 2>/dev/null || : >"$log.plain"
