@@ -36,8 +36,9 @@ KCFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie -mcmodel=kernel -m
 	-Wall -Wextra -Werror -Wno-unused-parameter -I. -MMD -MP
 KLDFLAGS := -nostdlib -n -z max-page-size=0x1000 -T arch/x86_64/kernel.ld --no-warn-rwx-segments -z noexecstack
 
-# Kernel sources: every .c and .asm under these directories.
-KDIRS := boot arch/x86_64 kernel mm
+# Kernel sources: every .c and .asm under these directories (README
+# "Repository layout" says what each holds).
+KDIRS := boot arch/x86_64 kernel kernel/fs kernel/lib kernel/tty mm
 KSRC_C := $(sort $(foreach d,$(KDIRS),$(wildcard $(d)/*.c)))
 KSRC_ASM := $(sort $(foreach d,$(KDIRS),$(wildcard $(d)/*.asm)))
 KOBJS := $(patsubst %.c,$(BUILD)/%.o,$(KSRC_C)) $(patsubst %.asm,$(BUILD)/%.o,$(KSRC_ASM))
@@ -166,7 +167,7 @@ clean:
 
 -include $(KOBJS:.o=.d)
 
-# The screen console's font (kernel/font.h): a Linux console font (PSF1 or
+# The screen console's font (kernel/tty/font.h): a Linux console font (PSF1 or
 # PSF2; default Terminus, SIL OFL 1.1, from Debian's console-setup-linux)
 # converted to C at build time by scripts/psf2c.c; FONT=path.psf[.gz]
 # picks another.  The generated C is never committed.
@@ -180,7 +181,7 @@ $(BUILD)/gen/font_data.c: $(FONT) $(BUILD)/host/psf2c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  PSF2C   $<")
 	$(Q)zcat -f $< | $(BUILD)/host/psf2c > $@.tmp && mv $@.tmp $@
-$(BUILD)/gen/font_data.o: $(BUILD)/gen/font_data.c kernel/font.h
+$(BUILD)/gen/font_data.o: $(BUILD)/gen/font_data.c kernel/tty/font.h
 	$(Q)$(CC) $(KCFLAGS) -c $< -o $@
 
 # The epoch torture (kernel/epoch_test.c, README "Epoch torture"): the

@@ -33,7 +33,7 @@ mb2_header:
 	dd 8
 	; framebuffer tag, optional (flags bit 0): a linear 32 bpp framebuffer,
 	; 1024x768 preferred; GRUB may give another size, text mode or none
-	; (kernel/fbcon.c copes with each; docs/boot.md "The screen console")
+	; (kernel/tty/fbcon.c copes with each; docs/boot.md "The screen console")
 	align 8
 	dw 5, 1
 	dd 20

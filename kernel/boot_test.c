@@ -3,10 +3,10 @@
 #include "arch/x86_64/bootinfo.h"
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/x86.h"
-#include "kernel/cmdline.h"
+#include "kernel/lib/cmdline.h"
 #include "kernel/ksyms.h"
 #include "kernel/ktest.h"
-#include "kernel/string.h"
+#include "kernel/lib/string.h"
 #include "kernel/time.h"
 #include "mm/frame.h"
 

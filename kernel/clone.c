@@ -9,9 +9,9 @@
  * is not supported: -EINVAL. */
 #include "arch/x86_64/fpu.h"
 #include "kernel/errno.h"
-#include "kernel/file.h"
+#include "kernel/fs/file.h"
 #include "kernel/proc.h"
-#include "kernel/string.h"
+#include "kernel/lib/string.h"
 #include "kernel/syscall.h"
 #include "mm/mm.h"
 

@@ -37,7 +37,7 @@
 #include "arch/x86_64/x86.h"
 #include "kernel/assert.h"
 #include "kernel/atomic.h"
-#include "kernel/cmdline.h"
+#include "kernel/lib/cmdline.h"
 #include "kernel/epoch.h"
 #include "kernel/ktest.h"
 #include "kernel/sched.h"

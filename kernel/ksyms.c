@@ -1,7 +1,7 @@
 /* ksyms.c - look kernel addresses up in the symbol table that
  * scripts/ksyms.sh generates from the first link (section .ksyms). */
 #include "kernel/ksyms.h"
-#include "kernel/string.h"
+#include "kernel/lib/string.h"
 
 extern const uint64_t ksyms_count;
 extern const uint64_t ksyms_addrs[];

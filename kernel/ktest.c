@@ -1,7 +1,7 @@
 /* ktest.c - run the in-kernel self-tests and report in KTAP (version 1). */
 #include "kernel/ktest.h"
 #include "arch/x86_64/power.h"
-#include "kernel/string.h"
+#include "kernel/lib/string.h"
 #include "kernel/time.h"
 #include <stdarg.h>
 

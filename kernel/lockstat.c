@@ -10,9 +10,9 @@
  * When every slot is taken, waits go to the last slot, "(other)". */
 #include "kernel/lockstat.h"
 #include "kernel/atomic.h"
-#include "kernel/cmdline.h"
+#include "kernel/lib/cmdline.h"
 #include "kernel/printk.h"
-#include "kernel/string.h"
+#include "kernel/lib/string.h"
 #include "kernel/time.h"
 
 struct lockstat_class {

@@ -5,12 +5,12 @@
 #include "arch/x86_64/power.h"
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/x86.h"
-#include "kernel/cmdline.h"
+#include "kernel/lib/cmdline.h"
 #include "kernel/percpu.h"
 #include "kernel/printk.h"
 #include "kernel/time.h"
 #include "arch/x86_64/serial.h"
-#include "kernel/string.h"
+#include "kernel/lib/string.h"
 #include <stdarg.h>
 
 bool panicking;

@@ -13,7 +13,7 @@
 #pragma once
 #include "kernel/compiler.h"
 #include "kernel/atomic.h"
-#include "kernel/list.h"
+#include "kernel/lib/list.h"
 #include "kernel/spinlock.h"
 
 /* Raising it costs about 5 KiB of BSS per CPU (struct cpu, the GDT/TSS

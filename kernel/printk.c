@@ -1,4 +1,4 @@
-/* printk.c - the kernel log on the consoles (kernel/console.c: the serial
+/* printk.c - the kernel log on the consoles (kernel/tty/console.c: the serial
  * port, and the screen when there is one).
  *
  * Each printk call is formatted on the caller's stack and emitted whole under
@@ -9,7 +9,7 @@
  * (Linux semantics); `quiet` sets it to 5 (warnings and worse only),
  * `loglevel=N` sets it to N. */
 #include "kernel/printk.h"
-#include "kernel/console.h"
+#include "kernel/tty/console.h"
 #include "kernel/percpu.h"
 #include "kernel/time.h"
 

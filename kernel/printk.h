@@ -26,7 +26,7 @@ int vprintk(const char *fmt, va_list ap);
 #define pr_info(...) printk(KERN_INFO __VA_ARGS__)
 #define pr_debug(...) printk(KERN_DEBUG __VA_ARGS__)
 
-/* snprintf-family, implemented in kernel/vsnprintf.c (also used by host tests
+/* snprintf-family, implemented in kernel/lib/vsnprintf.c (also used by host tests
  * of that file). */
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int snprintf(char *buf, size_t size, const char *fmt, ...) __printf(3, 4);

@@ -13,7 +13,7 @@
  *
  * Lock order: proc_tree_lock -> p->lock -> wait-queue locks -> scheduler locks. */
 #pragma once
-#include "kernel/list.h"
+#include "kernel/lib/list.h"
 #include "kernel/sched.h"
 #include "kernel/spinlock.h"
 #include "kernel/wait.h"

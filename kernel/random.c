@@ -21,7 +21,7 @@
 #include "arch/x86_64/x86.h"
 #include "kernel/printk.h"
 #include "kernel/spinlock.h"
-#include "kernel/string.h"
+#include "kernel/lib/string.h"
 #include "kernel/time.h"
 
 #define CHACHA_BLOCK_SIZE 64

@@ -30,7 +30,7 @@
 #include "kernel/percpu.h"
 #include "kernel/proc.h"
 #include "kernel/printk.h"
-#include "kernel/string.h"
+#include "kernel/lib/string.h"
 #include "kernel/time.h"
 #include "mm/mm.h"
 #include "mm/slab.h"

@@ -31,7 +31,7 @@
 #pragma once
 #include "arch/x86_64/trap.h"
 #include "kernel/cpumask.h"
-#include "kernel/list.h"
+#include "kernel/lib/list.h"
 #include "kernel/spinlock.h"
 
 enum task_state { TASK_NEW, TASK_RUNNING, TASK_SLEEPING, TASK_DEAD };

@@ -22,7 +22,7 @@
 #include "kernel/atomic.h"
 #include "kernel/errno.h"
 #include "kernel/sched.h"
-#include "kernel/string.h"
+#include "kernel/lib/string.h"
 #include "kernel/time.h"
 #include "kernel/printk.h"
 #include "kernel/signal_internal.h"

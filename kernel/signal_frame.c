@@ -38,7 +38,7 @@
 #include "kernel/errno.h"
 #include "kernel/printk.h"
 #include "kernel/signal_internal.h"
-#include "kernel/string.h"
+#include "kernel/lib/string.h"
 #include "kernel/syscall.h"
 #include "kernel/uaccess.h"
 #include "mm/slab.h"

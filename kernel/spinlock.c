@@ -14,10 +14,10 @@
 #include "arch/x86_64/x86.h"
 #include "kernel/assert.h"
 #include "kernel/percpu.h"
-#include "kernel/cmdline.h"
+#include "kernel/lib/cmdline.h"
 #include "kernel/lockstat.h"
 #include "kernel/printk.h"
-#include "kernel/string.h"
+#include "kernel/lib/string.h"
 #include "kernel/time.h"
 
 /* A lock waited for longer than this is reported as stuck (panic naming the

@@ -22,11 +22,11 @@
 #include "arch/x86_64/rtc.h"
 #include "mm/mm.h"
 #include "kernel/errno.h"
-#include "kernel/file.h"
+#include "kernel/fs/file.h"
 #include "kernel/printk.h"
 #include "kernel/proc.h"
 #include "kernel/random.h"
-#include "kernel/string.h"
+#include "kernel/lib/string.h"
 #include "kernel/syscall.h"
 #include "kernel/time.h"
 

@@ -7,7 +7,7 @@
 #include "kernel/errno.h"
 #include "kernel/ktest.h"
 #include "kernel/random.h"
-#include "kernel/string.h"
+#include "kernel/lib/string.h"
 #include "kernel/time.h"
 
 /* Linux's struct new_utsname (the uname(2) ABI), as sys_info.c fills it. */

@@ -16,7 +16,7 @@
 #include "kernel/assert.h"
 #include "kernel/atomic.h"
 #include "kernel/percpu.h"
-#include "kernel/string.h"
+#include "kernel/lib/string.h"
 #include "mm/slab.h"
 #include "mm/vmap.h"
 

@@ -14,7 +14,7 @@
  * Lock order: a wait queue's lock is taken inside any other lock of the
  * caller's, and the scheduler's locks (task pi_lock, run queue) inside it. */
 #pragma once
-#include "kernel/list.h"
+#include "kernel/lib/list.h"
 #include "kernel/spinlock.h"
 
 struct task;

@@ -20,7 +20,7 @@
  * with; freeing a range at init that is not reserved.
  */
 #pragma once
-#include "kernel/list.h"
+#include "kernel/lib/list.h"
 #include "kernel/types.h"
 #include "mm/page.h"
 

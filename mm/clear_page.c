@@ -26,11 +26,11 @@
  * and any candidate is correct, so a race only decides which one zeroes. */
 #include "mm/clear_page.h"
 #include "arch/x86_64/x86.h"
-#include "kernel/cmdline.h"
+#include "kernel/lib/cmdline.h"
 #include "kernel/compiler.h"
 #include "kernel/errno.h"
 #include "kernel/printk.h"
-#include "kernel/string.h"
+#include "kernel/lib/string.h"
 #include "kernel/time.h"
 #include "mm/frame.h"
 #include "mm/mmstat.h"

@@ -3,7 +3,7 @@
  * does too whichever was chosen, and clear_page_select() switches by name. */
 #include "kernel/errno.h"
 #include "kernel/ktest.h"
-#include "kernel/string.h"
+#include "kernel/lib/string.h"
 #include "mm/clear_page.h"
 #include "mm/frame.h"
 #include "mm/mmstat.h"

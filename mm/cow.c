@@ -22,7 +22,7 @@
 #include "mm/cow.h"
 #include "arch/x86_64/x86.h"
 #include "kernel/errno.h"
-#include "kernel/string.h"
+#include "kernel/lib/string.h"
 #include "mm/mmstat.h"
 #include "mm/tlb.h"
 

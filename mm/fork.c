@@ -19,7 +19,7 @@
 #include "arch/x86_64/paging.h"
 #include "kernel/atomic.h"
 #include "kernel/errno.h"
-#include "kernel/string.h"
+#include "kernel/lib/string.h"
 #include "mm/cow.h"
 #include "mm/frame.h"
 #include "mm/slab.h"

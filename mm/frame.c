@@ -15,7 +15,7 @@
 #include "kernel/printk.h"
 #include "kernel/smp.h"
 #include "kernel/spinlock.h"
-#include "kernel/string.h"
+#include "kernel/lib/string.h"
 #include "mm/buddy.h"
 
 extern char _kernel_start[], _kernel_end[];

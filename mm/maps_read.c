@@ -67,7 +67,7 @@
 #include "kernel/epoch.h"
 #include "kernel/errno.h"
 #include "kernel/sched.h"
-#include "kernel/string.h"
+#include "kernel/lib/string.h"
 #include "mm/mm.h"
 #include "mm/mmap_lock.h"
 #include "mm/slab.h"

@@ -23,7 +23,7 @@
 #pragma once
 #include "kernel/cpumask.h"
 #include "kernel/epoch.h"
-#include "kernel/list.h"
+#include "kernel/lib/list.h"
 #include "kernel/spinlock.h"
 #include "kernel/wait.h"
 #include "mm/vma_tree.h"

@@ -20,7 +20,7 @@
  * not only as one more kmalloc-256 object. */
 #pragma once
 #include "kernel/percpu.h"
-#include "kernel/list.h"
+#include "kernel/lib/list.h"
 #include "kernel/spinlock.h"
 #include "mm/slab.h"
 

@@ -14,7 +14,7 @@
  * Keep the struct small: there is one for every 4 KiB of RAM.
  */
 #pragma once
-#include "kernel/list.h"
+#include "kernel/lib/list.h"
 #include "kernel/types.h"
 
 struct spinlock;

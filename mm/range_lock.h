@@ -56,7 +56,7 @@
  * holding mmap_lock (trylock is fine).  The tree's spinlock is an internal
  * lock that takes wait-queue locks inside it (it wakes under it). */
 #pragma once
-#include "kernel/list.h"
+#include "kernel/lib/list.h"
 #include "kernel/spinlock.h"
 #include "kernel/types.h"
 #include "kernel/wait.h"

@@ -16,7 +16,7 @@
  *    Every invariant of the lock is checked after each change.
  *    range_lock.stress_ms=N sets its length (default 1000). */
 #include "kernel/atomic.h"
-#include "kernel/cmdline.h"
+#include "kernel/lib/cmdline.h"
 #include "kernel/ktest.h"
 #include "kernel/sched.h"
 #include "kernel/time.h"

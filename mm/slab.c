@@ -16,10 +16,10 @@
 #include "mm/slab.h"
 #include "kernel/atomic.h"
 #include "kernel/assert.h"
-#include "kernel/list.h"
+#include "kernel/lib/list.h"
 #include "kernel/printk.h"
 #include "kernel/spinlock.h"
-#include "kernel/string.h"
+#include "kernel/lib/string.h"
 
 #if defined(HOST_TEST) && defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/asan_interface.h>

@@ -6,7 +6,7 @@
 #include "kernel/ktest.h"
 #include "kernel/percpu.h"
 #include "kernel/smp.h"
-#include "kernel/string.h"
+#include "kernel/lib/string.h"
 #include "mm/frame.h"
 #include "mm/objpool.h"
 #include "mm/slab.h"

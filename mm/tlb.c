@@ -15,7 +15,7 @@
 #include "kernel/errno.h"
 #include "kernel/percpu.h"
 #include "kernel/smp.h"
-#include "kernel/string.h"
+#include "kernel/lib/string.h"
 #include "mm/cow.h"
 #include "mm/frame.h"
 #include "mm/mm.h"

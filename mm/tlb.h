@@ -15,7 +15,7 @@
  * invlpg per page up to TLB_FLUSH_MAX_PAGES pages in all, else a full
  * flush (CR3 reload).  All under mmap_lock (write, or read for madvise). */
 #pragma once
-#include "kernel/list.h"
+#include "kernel/lib/list.h"
 #include "kernel/types.h"
 
 struct mm;

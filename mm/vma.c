@@ -17,7 +17,7 @@
 #include "kernel/panic.h"
 #include "kernel/errno.h"
 #include "kernel/epoch.h"
-#include "kernel/string.h"
+#include "kernel/lib/string.h"
 #include "mm/mmap_lock.h"
 #include "mm/mmap_internal.h"
 #include "mm/mmstat.h"

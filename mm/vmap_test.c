@@ -3,7 +3,7 @@
  * every frame (after the cross-CPU TLB shootdown). */
 #include "arch/x86_64/paging.h"
 #include "kernel/ktest.h"
-#include "kernel/string.h"
+#include "kernel/lib/string.h"
 #include "mm/frame.h"
 #include "mm/vmap.h"
 

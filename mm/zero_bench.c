@@ -19,9 +19,9 @@
  * so the odd timer tick is included in the time. */
 #include "mm/zero_bench.h"
 #include "arch/x86_64/x86.h"
-#include "kernel/cmdline.h"
+#include "kernel/lib/cmdline.h"
 #include "kernel/printk.h"
-#include "kernel/string.h"
+#include "kernel/lib/string.h"
 #include "kernel/time.h"
 #include "mm/frame.h"
 

@@ -317,12 +317,12 @@ expect_boot clear-page-forced 2 128M 33 "ktest=clear_page. clear_page=movnti" \
 expect_boot clear-page-bogus 2 128M 33 "ktest=clear_page. clear_page=bogus" \
 	'^clear_page: clear_page=bogus is none of rep-stosb, rep-stosq, movq-unrolled, movnti; timing them instead$' \
 	'^clear_page: [a-z-]+ [0-9]+\.[0-9] GB/s \(' '# ktest: [1-9][0-9]* passed, 0 failed'
-# The screen console (kernel/fbcon.c, docs/boot.md "The screen console").
+# The screen console (kernel/tty/fbcon.c, docs/boot.md "The screen console").
 # screen-bios / screen-uefi: /bin/screentest (clears, scrolls, colours,
 # reverse video, cursor moves that overwrite text, erasing) booted with a
 # std VGA display and QEMU's monitor on a socket.  Once it has printed its
 # marker, QEMU's screendump must equal, pixel for pixel, what build/host/
-# fbshot renders through kernel/vt.c and the same font from the program's
+# fbshot renders through kernel/tty/vt.c and the same font from the program's
 # own bytes (run on the host) at the screendump's size (GRUB may set
 # another mode under UEFI).  The screen is painted 20 times a second: up to
 # 4 dumps, one a second, before it counts as different.  screen-panic: a
@@ -646,7 +646,7 @@ done
 # character typed before the kernel runs.)
 INPUT=$'\necho hello from sh\n/tests/sysinfo\ncat /etc/motd\nls /nonexistent\nexit 3' \
 	user_boot user-shell 2 3 "quiet" '^(\$ )*hello from sh$' '^PASS$' 'faultline' '\[exit [0-9]+\]'
-# The PS/2 keyboard (arch/x86_64/i8042.c, kernel/keymap.c): keys pressed
+# The PS/2 keyboard (arch/x86_64/i8042.c, kernel/tty/keymap.c): keys pressed
 # through QEMU's monitor (sendkey) reach the shell, with nothing typed on
 # the serial port.  Shift, caps lock, backspace and ctrl-u line kill must
 # make `echo Hello KBD` of what was typed; then /bin/hexin prints the bytes

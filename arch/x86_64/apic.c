@@ -16,12 +16,12 @@
 #include "arch/x86_64/paging.h"
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/x86.h"
-#include "kernel/cmdline.h"
-#include "kernel/console.h"
+#include "kernel/lib/cmdline.h"
+#include "kernel/tty/console.h"
 #include "kernel/percpu.h"
 #include "kernel/sched.h"
 #include "kernel/printk.h"
-#include "kernel/string.h"
+#include "kernel/lib/string.h"
 #include "kernel/time.h"
 
 #define LAPIC_ID 0x20

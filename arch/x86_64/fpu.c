@@ -10,7 +10,7 @@
 #include "arch/x86_64/x86.h"
 #include "kernel/assert.h"
 #include "kernel/printk.h"
-#include "kernel/string.h"
+#include "kernel/lib/string.h"
 #include "mm/frame.h"
 
 static bool use_xsave;

@@ -12,7 +12,7 @@
 #include "arch/x86_64/x86.h"
 #include "kernel/assert.h"
 #include "kernel/percpu.h"
-#include "kernel/string.h"
+#include "kernel/lib/string.h"
 #include "mm/vmap.h"
 
 struct __packed tss {

@@ -13,7 +13,7 @@
  * controller self-test (0xaa -> 0x55) and the port 1 test (0xab -> 0x00),
  * the keyboard's scanning enabled (0xf4 -> 0xfa), then the configuration
  * the driver runs with: port 1 interrupt on, translation to scancode set 1
- * on (so kernel/keymap.c sees set 1 whatever the keyboard speaks), port 2
+ * on (so kernel/tty/keymap.c sees set 1 whatever the keyboard speaks), port 2
  * (a mouse) off.  The keyboard LEDs are left as the firmware set them.
  *
  * The interrupt handler (IRQ 1, routed to the boot CPU only) reads the
@@ -28,8 +28,8 @@
 #include "arch/x86_64/trap.h"
 #include "arch/x86_64/x86.h"
 #include "kernel/errno.h"
-#include "kernel/file.h"
-#include "kernel/keymap.h"
+#include "kernel/fs/file.h"
+#include "kernel/tty/keymap.h"
 #include "kernel/printk.h"
 #include "kernel/spinlock.h"
 #include "kernel/time.h"

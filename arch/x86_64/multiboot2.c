@@ -5,7 +5,7 @@
 #include "arch/x86_64/memmap.h"
 #include "arch/x86_64/mmu.h"
 #include "kernel/printk.h"
-#include "kernel/string.h"
+#include "kernel/lib/string.h"
 
 #define MB2_BOOTLOADER_MAGIC 0x36d76289
 #define TAG_END 0

@@ -20,7 +20,7 @@
 #include "kernel/assert.h"
 #include "kernel/printk.h"
 #include "kernel/spinlock.h"
-#include "kernel/string.h"
+#include "kernel/lib/string.h"
 #include "mm/frame.h"
 
 uint64_t kernel_pml4[512] __aligned(4096);

@@ -9,7 +9,7 @@
  *   fbshot compare WANT GOT         exit 0 if the two PPM images are equal
  *                                   pixel for pixel, else say where they differ
  *
- * render replays STREAM through the kernel's own kernel/vt.c (so the test
+ * render replays STREAM through the kernel's own kernel/tty/vt.c (so the test
  * checks the drawing, not only the parser) but paints the pixels with its
  * own code, from the same font (build/gen/font_data.c) and vt_palette: the
  * text grid at the top left, glyph cells of font_console.width x height,
@@ -23,8 +23,8 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
-#include "kernel/font.h"
-#include "kernel/vt.h"
+#include "kernel/tty/font.h"
+#include "kernel/tty/vt.h"
 
 static void die(const char *fmt, const char *arg)
 {

@@ -13,19 +13,19 @@ HOST_BIN := $(BUILD)/host
 
 test_buddy_SRC := mm/buddy.c
 test_slab_SRC := mm/slab.c
-test_cmdline_SRC := kernel/cmdline.c
+test_cmdline_SRC := kernel/lib/cmdline.c
 test_acpi_SRC := arch/x86_64/acpi_parse.c
 test_memmap_SRC := arch/x86_64/memmap.c
-test_cpio_SRC := kernel/cpio.c
-test_elf_SRC := kernel/elf.c
+test_cpio_SRC := kernel/lib/cpio.c
+test_elf_SRC := kernel/lib/elf.c
 test_vma_tree_SRC := mm/vma_tree.c
 test_epoch_SRC := kernel/epoch.c
-test_keymap_SRC := kernel/keymap.c
+test_keymap_SRC := kernel/tty/keymap.c
 test_cpumask_SRC := # header only: kernel/cpumask.h
 test_range_lock_SRC := mm/range_lock.c
-test_vt_SRC := kernel/vt.c
+test_vt_SRC := kernel/tty/vt.c
 # vsnprintf.c's functions are renamed so they do not replace libc's.
-test_vsnprintf_SRC := kernel/vsnprintf.c
+test_vsnprintf_SRC := kernel/lib/vsnprintf.c
 test_vsnprintf_FLAGS := -Dvsnprintf=k_vsnprintf -Dsnprintf=k_snprintf -Wno-format
 
 host-test: $(addprefix $(HOST_BIN)/,$(HOST_TESTS) $(addsuffix _tsan,$(HOST_TSAN_TESTS)))
@@ -55,10 +55,10 @@ bench-vma-tree: $(HOST_BIN)/bench_vma_tree
 	$(HOST_BIN)/bench_vma_tree
 
 # fbshot: the screen test's host tool (tests/host/fbshot.c): QEMU monitor
-# commands, the expected screen rendered through kernel/vt.c and the font,
+# commands, the expected screen rendered through kernel/tty/vt.c and the font,
 # and an exact image comparison.  No sanitizers: it is a tool, not a test.
 host-test: $(HOST_BIN)/fbshot
-$(HOST_BIN)/fbshot: tests/host/fbshot.c kernel/vt.c kernel/vt.h kernel/font.h $(BUILD)/gen/font_data.c
+$(HOST_BIN)/fbshot: tests/host/fbshot.c kernel/tty/vt.c kernel/tty/vt.h kernel/tty/font.h $(BUILD)/gen/font_data.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  HOSTCC  $@")
-	$(Q)$(HOSTCC) -std=gnu11 -O2 -Wall -Wextra -Werror -I. -o $@ tests/host/fbshot.c kernel/vt.c $(BUILD)/gen/font_data.c
+	$(Q)$(HOSTCC) -std=gnu11 -O2 -Wall -Wextra -Werror -I. -o $@ tests/host/fbshot.c kernel/tty/vt.c $(BUILD)/gen/font_data.c

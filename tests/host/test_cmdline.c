@@ -1,12 +1,12 @@
-/* test_cmdline.c - host unit tests of the command-line parser (kernel/cmdline.c).
+/* test_cmdline.c - host unit tests of the command-line parser (kernel/lib/cmdline.c).
  *
  * Build: gcc -std=gnu11 -g -O1 -DHOST_TEST -fsanitize=address,undefined -I. \
- *        tests/host/test_cmdline.c kernel/cmdline.c tests/host/shim.c
+ *        tests/host/test_cmdline.c kernel/lib/cmdline.c tests/host/shim.c
  * Warnings the parser prints appear as "# cmdline: ..." lines; the tests check
  * how many were printed through cmdline_warnings().
  */
 #include <string.h>
-#include "kernel/cmdline.h"
+#include "kernel/lib/cmdline.h"
 #include "tests/host/check.h"
 
 #define CHECK_STR(a, b)                                                                   \

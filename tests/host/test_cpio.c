@@ -1,10 +1,10 @@
-/* test_cpio.c - the newc cpio reader (kernel/cpio.c) on archives written here
+/* test_cpio.c - the newc cpio reader (kernel/lib/cpio.c) on archives written here
  * and by GNU cpio, on every truncation of a valid archive, on hand-made
  * malformed headers and on random mutations (under ASan, every archive is
  * handed over in a heap block of exactly its size). */
 #include <string.h>
 #include "kernel/compiler.h"
-#include "kernel/cpio.h"
+#include "kernel/lib/cpio.h"
 #include "kernel/errno.h"
 #include "tests/host/check.h"
 

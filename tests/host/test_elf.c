@@ -1,10 +1,10 @@
-/* test_elf.c - elf_parse() (kernel/elf.c) on static binaries built here with
+/* test_elf.c - elf_parse() (kernel/lib/elf.c) on static binaries built here with
  * musl (checked against readelf), on hand-made ELF files each breaking one
  * rule, on every truncation and on random header mutations (ASan sees each
  * file in a heap block of exactly its size). */
 #include <string.h>
 #include "kernel/compiler.h"
-#include "kernel/elf.h"
+#include "kernel/lib/elf.h"
 #include "kernel/errno.h"
 #include "tests/host/check.h"
 

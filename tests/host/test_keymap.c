@@ -1,7 +1,7 @@
-/* test_keymap.c - host unit tests of the set 1 keymap (kernel/keymap.c):
+/* test_keymap.c - host unit tests of the set 1 keymap (kernel/tty/keymap.c):
  * scancode sequences in, the bytes Linux's console would send out. */
 #include <string.h>
-#include "kernel/keymap.h"
+#include "kernel/tty/keymap.h"
 #include "tests/host/check.h"
 
 /* Scancodes (set 1 make codes; a key's break code is make | 0x80). */

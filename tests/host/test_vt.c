@@ -1,9 +1,9 @@
 /* test_vt.c - host unit tests of the screen console's terminal emulator
- * (kernel/vt.c): every control character and escape sequence it claims,
+ * (kernel/tty/vt.c): every control character and escape sequence it claims,
  * deferred wrap at the last column, scrolling at the last row, unknown and
  * malformed sequences, and sequences split across writes. */
 #include <string.h>
-#include "kernel/vt.h"
+#include "kernel/tty/vt.h"
 #include "tests/host/check.h"
 
 #define COLS 10

@@ -10,10 +10,10 @@
  * of a result to user space.
  *
  * Locking: current->proc->cwd is read and written under p->lock. */
-#include "kernel/file_internal.h"
+#include "kernel/fs/file_internal.h"
 #include "kernel/errno.h"
 #include "kernel/proc.h"
-#include "kernel/string.h"
+#include "kernel/lib/string.h"
 #include "kernel/syscall.h"
 
 #define __O_TMPFILE	   020000000

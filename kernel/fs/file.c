@@ -13,9 +13,9 @@
  * Also here: struct uio, the walker over a user buffer list. */
 #include "kernel/atomic.h"
 #include "kernel/errno.h"
-#include "kernel/file_internal.h"
+#include "kernel/fs/file_internal.h"
 #include "kernel/proc.h"
-#include "kernel/string.h"
+#include "kernel/lib/string.h"
 #include "mm/slab.h"
 
 struct wait_queue file_poll_wq = WAIT_QUEUE_INIT(file_poll_wq, "file_poll");

@@ -4,10 +4,10 @@
  * open/stat/access) on a small archive built here.  The initramfs tests
  * swap the archive in use for theirs and back, so they must not run while
  * user programs do (ktests run instead of init). */
-#include "kernel/file_internal.h"
+#include "kernel/fs/file_internal.h"
 #include "kernel/errno.h"
 #include "kernel/ktest.h"
-#include "kernel/string.h"
+#include "kernel/lib/string.h"
 
 /* ---- path_resolve ---- */
 

@@ -9,7 +9,7 @@
  * Locking: none.  cmdline_register() and cmdline_parse() run on the boot CPU
  * before SMP bring-up; after that everything here is read-only.
  */
-#include "kernel/cmdline.h"
+#include "kernel/lib/cmdline.h"
 #include "kernel/printk.h"
 
 #ifndef ENOSPC

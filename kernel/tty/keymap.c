@@ -5,7 +5,7 @@
  * the arrows, ESC [ n ~ for the editing keys, ESC [ [ A..E for F1-F5.
  * The keys with no byte of their own (Print Screen, the Windows keys,
  * Scroll Lock, Pause) type nothing. */
-#include "kernel/keymap.h"
+#include "kernel/tty/keymap.h"
 
 #define SC_LCTRL	 0x1d
 #define SC_LSHIFT	 0x2a

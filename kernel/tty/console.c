@@ -10,13 +10,13 @@
  * Locking: console_lock (irqsave: interrupt handlers printk and echo)
  * serialises every write to every console and protects early_buf.  While
  * panicking no lock is taken (its holder may have been stopped). */
-#include "kernel/console.h"
+#include "kernel/tty/console.h"
 #include "arch/x86_64/bootinfo.h"
 #include "arch/x86_64/serial.h"
-#include "kernel/fbcon.h"
+#include "kernel/tty/fbcon.h"
 #include "kernel/panic.h"
 #include "kernel/spinlock.h"
-#include "kernel/string.h"
+#include "kernel/lib/string.h"
 
 #define EARLY_BUF 8192
 

@@ -1,4 +1,4 @@
-/* string.h - the freestanding kernel's mem* and str* functions (kernel/string.c). */
+/* string.h - the freestanding kernel's mem* and str* functions (kernel/lib/string.c). */
 #pragma once
 #include "kernel/types.h"
 

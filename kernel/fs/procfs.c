@@ -20,13 +20,13 @@
  * Paths arrive normalised and relative to the root ("proc/self/maps"),
  * from the initramfs path operations (initramfs.c), which hand everything
  * under "proc" here. */
-#include "kernel/file_internal.h"
+#include "kernel/fs/file_internal.h"
 #include "kernel/cpumask.h"
 #include "kernel/errno.h"
 #include "kernel/lockstat.h"
 #include "kernel/printk.h"
 #include "kernel/proc.h"
-#include "kernel/string.h"
+#include "kernel/lib/string.h"
 #include "mm/frame.h"
 #include "mm/maps_read.h"
 #include "mm/mmap_lock.h"

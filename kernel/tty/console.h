@@ -1,5 +1,5 @@
 /* console.h - where the kernel's and the programs' output goes: the
- * serial port and, when there is one, the screen (kernel/console.c). */
+ * serial port and, when there is one, the screen (kernel/tty/console.c). */
 #pragma once
 #include "kernel/types.h"
 

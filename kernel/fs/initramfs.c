@@ -12,12 +12,12 @@
  *
  * Locking: none needed.  The archive never changes after initramfs_init()
  * (boot, before any process); a process's cwd is read under its p->lock. */
-#include "kernel/file_internal.h"
-#include "kernel/cpio.h"
+#include "kernel/fs/file_internal.h"
+#include "kernel/lib/cpio.h"
 #include "kernel/errno.h"
 #include "kernel/printk.h"
 #include "kernel/proc.h"
-#include "kernel/string.h"
+#include "kernel/lib/string.h"
 
 #define MAX_SYMLINKS 40 /* Linux's MAXSYMLINKS */
 #define R_OK	     4

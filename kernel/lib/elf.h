@@ -1,6 +1,6 @@
 /* elf.h - validation of static ELF64 x86-64 executables (ET_EXEC and
  * static-PIE ET_DYN) for the program loader: elf_parse() checks an untrusted
- * file and describes what to map; it maps nothing itself (kernel/elf.c). */
+ * file and describes what to map; it maps nothing itself (kernel/lib/elf.c). */
 #pragma once
 #include "kernel/types.h"
 

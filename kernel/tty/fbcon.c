@@ -1,6 +1,6 @@
-/* fbcon.c - the screen console's pixels: kernel/vt.c's text grid painted
+/* fbcon.c - the screen console's pixels: kernel/tty/vt.c's text grid painted
  * on a linear 32 bpp direct-RGB framebuffer with the console font
- * (kernel/font.h), one glyph cell of font_console.width x height per grid
+ * (kernel/tty/font.h), one glyph cell of font_console.width x height per grid
  * cell, the grid at the top left and the remainder of the screen black.
  *
  * Drawing is lazy.  Writers (under console_lock) only update the grid -
@@ -29,15 +29,15 @@
  * stale is repainted at the next flush.  `drawn` is the painter's own:
  * only CPU 0's timer interrupt paints (interrupts off, so never nested),
  * except panic, when every other CPU is stopped. */
-#include "kernel/fbcon.h"
+#include "kernel/tty/fbcon.h"
 #include "arch/x86_64/paging.h"
 #include "kernel/atomic.h"
-#include "kernel/font.h"
+#include "kernel/tty/font.h"
 #include "kernel/printk.h"
 #include "kernel/percpu.h"
-#include "kernel/string.h"
+#include "kernel/lib/string.h"
 #include "kernel/time.h"
-#include "kernel/vt.h"
+#include "kernel/tty/vt.h"
 #include "mm/slab.h"
 
 #define FBCON_FLUSH_HZ 20

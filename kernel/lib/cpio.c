@@ -11,10 +11,10 @@
  * nearest surviving component before it (comp_prev).  No allocation and no
  * static state, so this runs anywhere and compiles for host unit tests.
  */
-#include "kernel/cpio.h"
+#include "kernel/lib/cpio.h"
 #include "kernel/compiler.h"
 #include "kernel/errno.h"
-#include "kernel/string.h"
+#include "kernel/lib/string.h"
 
 #define CPIO_HDR_LEN 110
 #define CPIO_TRAILER "TRAILER!!!"

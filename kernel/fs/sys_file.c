@@ -6,7 +6,7 @@
  * where it matters), and works on a referenced file from fd_get(), put when
  * done, so a concurrent close() never frees a file in use.  No locks here:
  * the fd table and the files lock themselves (file.c, tty.c, pipe.c). */
-#include "kernel/file_internal.h"
+#include "kernel/fs/file_internal.h"
 #include "kernel/errno.h"
 #include "kernel/syscall.h"
 #include "mm/slab.h"

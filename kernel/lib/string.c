@@ -1,6 +1,6 @@
 /* string.c - mem* and str* for the freestanding kernel.  GCC may also emit
  * calls to memset/memcpy/memmove/memcmp itself, so these must exist. */
-#include "kernel/string.h"
+#include "kernel/lib/string.h"
 
 void *memset(void *d, int c, size_t n)
 {

@@ -22,7 +22,7 @@
  * character first moves to the start of the next line (scrolling at the
  * bottom), and any cursor movement cancels the pending wrap.  Erasing
  * fills with spaces in the default foreground on the current background. */
-#include "kernel/vt.h"
+#include "kernel/tty/vt.h"
 
 const uint32_t vt_palette[16] = {
 	0x000000, 0xaa0000, 0x00aa00, 0xaa5500, 0x0000aa, 0xaa00aa, 0x00aaaa, 0xaaaaaa,

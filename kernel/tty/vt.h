@@ -1,5 +1,5 @@
 /* vt.h - a VT100/ANSI terminal's text grid and escape-sequence parser
- * (kernel/vt.c), with no hardware access: kernel/fbcon.c paints the grid on
+ * (kernel/tty/vt.c), with no hardware access: kernel/tty/fbcon.c paints the grid on
  * a framebuffer, tests/host/test_vt.c tests it, and the screen test's host
  * renderer (tests/host/fbshot.c) replays a program's output through it.
  *
@@ -11,7 +11,7 @@
  * reverse video already applied).
  *
  * Locking: none here; the caller serialises vt_write() (console_lock in
- * kernel/console.c).  vt_cell() may be read by a painter without that lock
+ * kernel/tty/console.c).  vt_cell() may be read by a painter without that lock
  * (a torn read is repainted at the next flush; see fbcon.c). */
 #pragma once
 #include "kernel/types.h"

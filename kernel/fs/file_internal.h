@@ -1,6 +1,6 @@
 /* file_internal.h - what the files layer shares between its own files
  * (file.c, tty.c, pipe.c, initramfs.c, sys_file.c, sys_path.c, poll.c and
- * file_test.c).  The rest of the kernel uses kernel/file.h only.
+ * file_test.c).  The rest of the kernel uses kernel/fs/file.h only.
  *
  * - struct uio: a user buffer list (read/readv) walked by pipes and the tty,
  *   so a readv/writev is one operation there (PIPE_BUF atomicity, no
@@ -11,8 +11,8 @@
 #pragma once
 #include "kernel/compiler.h"
 #include "kernel/panic.h" /* spinlock.h's assert_held needs panic() */
-#include "kernel/file.h"
-#include "kernel/cpio.h"
+#include "kernel/fs/file.h"
+#include "kernel/lib/cpio.h"
 
 #define PATH_LEN     256	  /* faultline's path limit incl. NUL (Linux's PATH_MAX is 4096) */
 #define MAX_RW_COUNT 0x7ffff000ul /* Linux: INT_MAX & PAGE_MASK, the most one read/write moves */

@@ -10,7 +10,7 @@
  * rather than scalable: every poller wakes on every such event.
  *
  * Locking: none of its own; the files and fd table lock themselves. */
-#include "kernel/file_internal.h"
+#include "kernel/fs/file_internal.h"
 #include "kernel/errno.h"
 #include "kernel/syscall.h"
 #include "kernel/time.h"

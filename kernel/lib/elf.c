@@ -16,10 +16,10 @@
  *  - for ET_DYN the whole image span fits below user_top;
  *  - e_entry inside an executable PT_LOAD.
  */
-#include "kernel/elf.h"
+#include "kernel/lib/elf.h"
 #include "kernel/compiler.h"
 #include "kernel/errno.h"
-#include "kernel/string.h"
+#include "kernel/lib/string.h"
 
 #define EI_NIDENT     16
 #define ELFCLASS64    2

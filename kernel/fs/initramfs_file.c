@@ -8,10 +8,10 @@
  *
  * A directory's position is the index of the next entry: 0 ".", 1 "..",
  * then the children in archive order (cpio_list_dir). */
-#include "kernel/file_internal.h"
+#include "kernel/fs/file_internal.h"
 #include "mm/mm.h"
 #include "kernel/errno.h"
-#include "kernel/string.h"
+#include "kernel/lib/string.h"
 
 #define SEEK_SET	0
 #define SEEK_CUR	1

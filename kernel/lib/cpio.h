@@ -1,7 +1,7 @@
 /* cpio.h - read-only access to a newc ("070701") cpio archive in memory,
  * the initramfs format: iterate entries, normalise paths, look a path up,
  * list a directory.  Portable (no allocation, no static state); the archive
- * is untrusted and every function bounds-checks it (kernel/cpio.c). */
+ * is untrusted and every function bounds-checks it (kernel/lib/cpio.c). */
 #pragma once
 #include "kernel/types.h"
 

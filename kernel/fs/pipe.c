@@ -19,11 +19,11 @@
  * is freed when both ends are released.  An end being released still
  * holds its ref while it wakes the queues, so they are never used after
  * the free. */
-#include "kernel/file_internal.h"
+#include "kernel/fs/file_internal.h"
 #include "kernel/atomic.h"
 #include "kernel/errno.h"
 #include "kernel/proc.h"
-#include "kernel/string.h"
+#include "kernel/lib/string.h"
 #include "mm/frame.h"
 #include "mm/slab.h"
 

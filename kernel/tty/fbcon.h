@@ -1,5 +1,5 @@
-/* fbcon.h - the screen console: kernel/vt.c's text grid drawn on the
- * framebuffer GRUB set up (kernel/fbcon.c). */
+/* fbcon.h - the screen console: kernel/tty/vt.c's text grid drawn on the
+ * framebuffer GRUB set up (kernel/tty/fbcon.c). */
 #pragma once
 #include "arch/x86_64/bootinfo.h"
 

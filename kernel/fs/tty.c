@@ -3,7 +3,7 @@
  * Input: every source goes through tty_receive() (callable from interrupt
  * context): the COM1 interrupt's tty_input_irq() drains serial_getc() into
  * it, the PS/2 keyboard's interrupt (arch/x86_64/i8042.c) hands it the
- * bytes kernel/keymap.c made of the scancodes.  tty_receive() runs each
+ * bytes kernel/tty/keymap.c made of the scancodes.  tty_receive() runs each
  * byte through tty_process_char() (a pure function, unit-tested in
  * file_test.c): printable characters are stored and echoed, backspace
  * and DEL erase one character ("\b \b"), ^U erases the line, CR becomes
@@ -32,10 +32,10 @@
  *   may still land between two chunks. */
 #include "arch/x86_64/serial.h"
 #include "kernel/atomic.h"
-#include "kernel/console.h"
+#include "kernel/tty/console.h"
 #include "kernel/errno.h"
-#include "kernel/file_internal.h"
-#include "kernel/string.h"
+#include "kernel/fs/file_internal.h"
+#include "kernel/lib/string.h"
 
 #define TCGETS	      0x5401
 #define TIOCGWINSZ    0x5413
