@@ -299,7 +299,8 @@ expect_boot unknown-param 2 128M 33 "ktest=boot.symbol frobnicate=3 quiet" "unkn
 # for a mode the kernel does not have.
 LOCK_MODE=global expect_boot lock-mode-global 2 128M 33 "ktest=boot.symbol mm.lock=global" '^ok 1 boot.symbol_lookup$'
 LOCK_MODE=vma expect_boot lock-mode-vma 2 128M 33 "ktest=boot.symbol mm.lock=vma" '^ok 1 boot.symbol_lookup$'
-LOCK_MODE=spf expect_boot lock-mode-spf 2 128M 33 "ktest=boot.symbol mm.lock=spf" '^ok 1 boot.symbol_lookup$'
+LOCK_MODE=spf expect_boot lock-mode-spf 2 128M 33 "ktest=boot.symbol,spf. mm.lock=spf" '^ok [0-9]+ boot.symbol_lookup$' \
+	'^ok [0-9]+ spf.validates_and_falls_back$' '^ok [0-9]+ spf.unlinked_table_lock_outlives_readers$'
 LOCK_MODE=vma expect_boot lock-mode-default 2 128M 33 "ktest=boot.symbol" '^ok 1 boot.symbol_lookup$'
 LOCK_MODE=vma expect_boot lock-mode-bogus 2 128M 33 "ktest=boot.symbol mm.lock=bogus" \
 	'^mm: mm\.lock=bogus is not a lock mode this kernel has; using vma$' '^ok 1 boot.symbol_lookup$'
