@@ -122,12 +122,22 @@ uint64_t *pt_table(struct mm *mm, uint64_t va, bool alloc)
 
 struct spinlock *pt_table_ptl(uint64_t *table) { return phys_to_page(virt_to_phys(table))->ptl; }
 
+struct spinlock *pt_table_ptl_lockless(struct mm *mm, uint64_t va, uint64_t *table)
+{
+	struct spinlock *ptl = READ_ONCE(phys_to_page(virt_to_phys(table))->ptl);
+	/* unlink_table clears the table's entry (then releases the split
+	 * lock) before the page's lru, which shares ptl's word, is written:
+	 * seen still linked after the read, the pointer read was the lock */
+	smp_rmb();
+	return pt_table(mm, va, false) == table ? ptl : NULL;
+}
+
 uint64_t *pte_offset_lock(struct mm *mm, uint64_t va, bool alloc, struct spinlock **ptl)
 {
 	uint64_t *table = pt_table(mm, va, alloc);
 	if (!table)
 		return NULL;
-	*ptl = pt_table_ptl(table);
+	*ptl = pt_table_ptl(table); /* (the caller's lock keeps the table linked) */
 	spin_lock(*ptl);
 	return &table[PT_INDEX(va)];
 }

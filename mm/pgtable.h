@@ -51,6 +51,12 @@ void pgtable_retire(struct page *pg);
  * speculative fault that found the table under an epoch may still take it
  * (and then sees the table unlinked; docs/locking.md "spf"). */
 void ptl_retire(struct spinlock *ptl);
-/* The split lock of the last-level table table (linked or, under an epoch,
- * unlinked meanwhile: still allocated). */
+/* The split lock of the last-level table table, which the caller's lock
+ * (mmap_lock, a VMA lock in its span) keeps linked. */
 struct spinlock *pt_table_ptl(uint64_t *table);
+/* The same for a table found by a walk with no lock but an epoch (spf):
+ * NULL if it is no longer va's table.  Once unlinked, a table's struct
+ * page reuses ptl's word (its lru), so the pointer is only trusted when
+ * the table is seen linked after reading it; the lock itself then stays
+ * allocated until the caller leaves its epoch read section (ptl_retire). */
+struct spinlock *pt_table_ptl_lockless(struct mm *mm, uint64_t va, uint64_t *table);

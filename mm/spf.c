@@ -12,7 +12,10 @@
  *      falls back, as Dufour's did);
  *   3. the slow part, with no lock: allocate and zero the page, or copy
  *      the file's bytes (initramfs data, never freed);
- *   4. take the table's split lock and re-validate: the table is still
+ *   4. read the table's split-lock pointer, trusted only if the table is
+ *      still linked after the read (an unlinked table's struct page reuses
+ *      that word: pt_table_ptl_lockless), take the lock and re-validate:
+ *      the table is still
  *      linked, vm_lock_seq is unchanged, the VMA still attached, the PTE
  *      still empty; then install.  Otherwise discard the page and retry
  *      (SPF_RETRIES times), then fall back to mmap_lock (fault_locked).
@@ -115,7 +118,9 @@ static enum spf_fail spf_snapshot(struct mm *mm, uint64_t addr, struct vma **vp,
 static enum spf_fail spf_install(struct mm *mm, struct vma *v, uint64_t seq, const struct vma *snap, uint64_t *table,
 				 uint64_t va, phys_addr_t pa)
 {
-	struct spinlock *ptl = pt_table_ptl(table); /* allocated while we are in the epoch */
+	struct spinlock *ptl = pt_table_ptl_lockless(mm, va, table); /* allocated while we are in the epoch */
+	if (!ptl)
+		return SPF_AGAIN_TABLE;
 	spin_lock(ptl);
 	enum spf_fail f = SPF_OK;
 	uint64_t *pte = &table[PT_INDEX(va)];

@@ -177,12 +177,13 @@ static void unlinked_table_lock_outlives_readers(struct ktest_ctx *t)
 	KEXPECT_EQ(t, mm_write(mm, BASE, "x", 1), 0);
 	epoch_enter();
 	uint64_t *table = pt_table(mm, BASE, false);
-	KEXPECT(t, table != NULL);
+	struct spinlock *ptl = table ? pt_table_ptl_lockless(mm, BASE, table) : NULL;
+	KEXPECT(t, ptl != NULL);
 	uint64_t freed = mmstat_read(MMSTAT_PT_PAGE_FREE);
 	KEXPECT_EQ(t, vm_munmap(mm, BASE, 4 * PAGE), 0); /* the table (alone in its 1 GiB) unlinked */
 	KEXPECT(t, mmstat_read(MMSTAT_PT_PAGE_FREE) > freed);
-	if (table) {
-		struct spinlock *ptl = pt_table_ptl(table);
+	if (ptl) {
+		KEXPECT(t, pt_table_ptl_lockless(mm, BASE, table) == NULL); /* its page's word is the lru now */
 		spin_lock(ptl); /* still allocated: the reader is inside its epoch */
 		KEXPECT(t, pt_table(mm, BASE, false) != table);
 		spin_unlock(ptl);
