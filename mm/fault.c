@@ -1,5 +1,7 @@
 /* fault.c - the page-fault handler for user addresses.
  *
+ * 0'. mm.lock=spf: no lock on the VMA at all; speculate and validate a
+ *    sequence count under the PTE lock (spf.c), falling back to step 1.
  * 0. mm.lock=vma: find the VMA with no lock at all, under an epoch, and
  *    take its read lock (lock_vma_under_epoch, vma_lock.c); the access
  *    check and steps 2-4 run under that lock alone and mmap_lock is never
@@ -32,6 +34,7 @@
 #include "kernel/errno.h"
 #include "kernel/lib/string.h"
 #include "mm/cow.h"
+#include "mm/fault_internal.h"
 #include "mm/frame.h"
 #include "mm/mmap_lock.h"
 #include "mm/mmap_internal.h"
@@ -39,7 +42,7 @@
 #include "mm/vma_lock.h"
 #include "mm/shmem.h"
 
-static bool access_ok(const struct vma *v, unsigned access)
+bool fault_access_ok(const struct vma *v, unsigned access)
 {
 	if (access & FAULT_WRITE)
 		return v->prot & PROT_WRITE;
@@ -48,9 +51,7 @@ static bool access_ok(const struct vma *v, unsigned access)
 	return v->prot & (PROT_READ | PROT_WRITE | PROT_EXEC);
 }
 
-/* The frame for page_va of v, its mapcount already counting the PTE we
- * are about to install: 0, -ENOMEM, or -ERANGE (beyond a shared object). */
-static int get_page(const struct vma *v, uint64_t page_va, phys_addr_t *pa)
+int fault_get_page(const struct vma *v, uint64_t page_va, phys_addr_t *pa)
 {
 	uint64_t off = page_va - v->start;
 	if (v->shm)
@@ -69,8 +70,7 @@ static int get_page(const struct vma *v, uint64_t page_va, phys_addr_t *pa)
 	return 0;
 }
 
-/* Undo get_page() for a page that did not become a PTE. */
-static void put_page(phys_addr_t pa)
+void fault_put_page(phys_addr_t pa)
 {
 	if (user_page_unmap(pa))
 		frame_free(phys_to_page(pa), 0);
@@ -121,15 +121,15 @@ static int fault_in_page(struct mm *mm, const struct vma *v, uint64_t va, unsign
 		break;
 	}
 	phys_addr_t pa;
-	int r = get_page(v, va, &pa);
+	int r = fault_get_page(v, va, &pa);
 	struct spinlock *ptl;
 	uint64_t *pte = r ? NULL : pte_offset_lock(mm, va, true, &ptl);
 	if (!r && !pte) {
-		put_page(pa);
+		fault_put_page(pa);
 		r = -ENOMEM;
 	} else if (pte && pte_has_frame(*pte)) { /* another thread won */
 		pte_unlock(ptl);
-		put_page(pa);
+		fault_put_page(pa);
 		mmstat_inc(MMSTAT_FAULT_RACE);
 	} else if (pte) {
 		WRITE_ONCE(*pte, pa | prot_to_pte(v->prot));
@@ -195,7 +195,7 @@ static int fault_locked(struct mm *mm, uint64_t addr, unsigned access)
 	if (!v) {
 		mmstat_inc(MMSTAT_FAULT_SEGV_MAPERR);
 		r = -EFAULT;
-	} else if (!access_ok(v, access)) {
+	} else if (!fault_access_ok(v, access)) {
 		mmstat_inc(MMSTAT_FAULT_SEGV_ACCERR);
 		r = -EACCES;
 	} else {
@@ -209,9 +209,14 @@ int mm_fault(struct mm *mm, uint64_t addr, unsigned access)
 {
 	mmstat_inc(MMSTAT_FAULT);
 	fetch_add_relaxed(&mm->faults, 1);
-	if (READ_ONCE(mm_lock_mode) == MM_LOCK_GLOBAL) {
+	enum mm_lock_mode mode = READ_ONCE(mm_lock_mode); /* read once: one mode's rules throughout */
+	if (mode == MM_LOCK_GLOBAL) {
 		mmstat_inc(MMSTAT_FAULT_GLOBAL);
 		return fault_locked(mm, addr, access);
+	}
+	if (mode == MM_LOCK_SPF) {
+		mmstat_inc(MMSTAT_FAULT_SPF);
+		return spf_fault(mm, addr, access) ? 0 : fault_locked(mm, addr, access);
 	}
 	struct vma *v = lock_vma_under_epoch(mm, addr);
 	if (!v) {
@@ -219,7 +224,7 @@ int mm_fault(struct mm *mm, uint64_t addr, unsigned access)
 		return fault_locked(mm, addr, access);
 	}
 	int r;
-	if (access_ok(v, access)) {
+	if (fault_access_ok(v, access)) {
 		r = fault_in_page(mm, v, ALIGN_DOWN(addr, PAGE_SIZE), access);
 	} else {
 		/* As Linux: a VMA that exists but forbids the access is

@@ -22,6 +22,8 @@ static const struct {
 } lock_modes[] = {
 	[MM_LOCK_GLOBAL] = { "global", "every fault takes mmap_lock for read" },
 	[MM_LOCK_VMA] = { "vma", "faults take a per-VMA read lock under an epoch; mmap_lock only to fall back" },
+	[MM_LOCK_SPF] = { "spf", "faults speculate with no VMA lock and validate a per-VMA sequence count "
+				 "under the PTE lock; mmap_lock only to fall back" },
 };
 
 const char *mm_lock_mode_name(void) { return lock_modes[READ_ONCE(mm_lock_mode)].name; }
@@ -40,9 +42,18 @@ int mm_set_lock_mode(const char *name)
 	int i = lock_mode_of(name);
 	if (i < 0)
 		return -EINVAL;
-	/* Safe at any moment: writers take mmap_lock AND the VMA write locks
-	 * in every mode, so faults of either kind (each reads the mode once)
-	 * exclude them alike. */
+	/* Safe at any moment: each fault reads the mode once and follows one
+	 * mode's rules to the end, and writers do the same work in every mode
+	 * - mmap_lock for write, vma_start_write on every VMA they change
+	 * (which is both the VMA write lock that global and vma faults are
+	 * excluded by, and the vm_lock_seq change a speculative fault
+	 * validates against), and page tables unlinked under their split lock
+	 * and freed after a grace period.  So a global, a vma and an spf fault
+	 * running side by side each see a writer exactly as they would in a
+	 * boot of their own mode: no writer's protocol depends on the mode,
+	 * and no fault's correctness depends on what the other faults do
+	 * (they meet only at the PTE split lock, where each re-checks the PTE
+	 * it installs into). */
 	WRITE_ONCE(mm_lock_mode, (enum mm_lock_mode)i);
 	printk(KERN_WARNING "mm: mm.lock=%s (%s; switched at run time)\n", lock_modes[i].name, lock_modes[i].what);
 	return 0;

@@ -8,7 +8,9 @@
  *     for write AND the VMA's write lock (mmap, munmap, mprotect, mremap,
  *     brk, fork, stack growth, exec; vma_lock.h);
  *   - page faults take mmap_lock for read (mm.lock=global), or only the
- *     faulting VMA's read lock, found under an epoch (mm.lock=vma);
+ *     faulting VMA's read lock, found under an epoch (mm.lock=vma), or no
+ *     lock but the PTE's split lock, validating the VMA's vm_lock_seq
+ *     under it (mm.lock=spf, fault.c);
  *   - madvise(DONTNEED) clears PTEs under mmap_lock for read: it changes
  *     no VMA;
  *   - page-table entries of user pages are installed and cleared under the
@@ -138,6 +140,8 @@ struct mm {
 enum mm_lock_mode {
 	MM_LOCK_GLOBAL, /* every fault takes mmap_lock for read (Linux before 6.4) */
 	MM_LOCK_VMA,    /* faults take the VMA's read lock under an epoch, mmap_lock only to fall back (6.4+) */
+	MM_LOCK_SPF,    /* speculative: no VMA lock at all, a per-VMA sequence count validated under the
+			 * PTE lock before the install (Dufour's SPF series; never merged) */
 };
 extern enum mm_lock_mode mm_lock_mode;
 void mm_init(void); /* boot: parse mm.lock= and say which mode runs */

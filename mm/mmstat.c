@@ -44,6 +44,14 @@ const char *const mmstat_names[MMSTAT_NR] = {
 	[MMSTAT_COW_REUSE] = "cow_reuse",
 	[MMSTAT_EPOCH_GP_ENDED] = "epoch_gp_ended",
 	[MMSTAT_EPOCH_CB_INVOKED] = "epoch_cb_invoked",
+	[MMSTAT_FAULT_SPF] = "fault_spf",
+	[MMSTAT_SPF_SUCCESS] = "spf_success",
+	[MMSTAT_SPF_RETRY] = "spf_retry",
+	[MMSTAT_SPF_FALLBACK_SEQ] = "spf_fallback_seq",
+	[MMSTAT_SPF_FALLBACK_TABLE] = "spf_fallback_table",
+	[MMSTAT_SPF_FALLBACK_NOVMA] = "spf_fallback_novma",
+	[MMSTAT_SPF_FALLBACK_ACCESS] = "spf_fallback_access",
+	[MMSTAT_SPF_FALLBACK_OTHER] = "spf_fallback_other",
 };
 
 /* One cache line of counters per CPU and item row: slot[cpu].v[item]. */

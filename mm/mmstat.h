@@ -53,6 +53,14 @@ enum mmstat_item {
 	MMSTAT_COW_REUSE,          /* ... that made the page writable again (this mm was its only user) */
 	MMSTAT_EPOCH_GP_ENDED,     /* epoch grace periods ended, on the CPU whose report ended one (sum: epoch_gp) */
 	MMSTAT_EPOCH_CB_INVOKED,   /* epoch callbacks run, on the CPU that ran them (sum: epoch_cb_run) */
+	MMSTAT_FAULT_SPF,          /* faults taken in mm.lock=spf (any outcome) */
+	MMSTAT_SPF_SUCCESS,        /* ... installed speculatively: no VMA lock, no mmap_lock */
+	MMSTAT_SPF_RETRY,          /* ... speculation discarded (VMA changed, table gone) and tried again */
+	MMSTAT_SPF_FALLBACK_SEQ,   /* fell back to mmap_lock: the VMA kept changing (write-locked, detached) */
+	MMSTAT_SPF_FALLBACK_TABLE, /* ... no last-level table yet (spf never allocates one), or it kept going */
+	MMSTAT_SPF_FALLBACK_NOVMA, /* ... no VMA at the address (SIGSEGV or a growing stack: decided locked) */
+	MMSTAT_SPF_FALLBACK_ACCESS, /* ... the VMA forbids the access (SIGSEGV decided locked) */
+	MMSTAT_SPF_FALLBACK_OTHER, /* ... a PTE there already (COW, stale TLB), shared object, out of memory */
 	MMSTAT_NR
 };
 

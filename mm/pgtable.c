@@ -32,19 +32,28 @@ static uint64_t *table_of(uint64_t entry) { return phys_to_virt(entry & PTE_ADDR
 
 bool user_page_unmap(phys_addr_t pa) { return fetch_sub(&phys_to_page(pa)->mapcount, 1) == 1; }
 
+/* A split lock with the epoch_head that frees it a grace period after its
+ * table was unlinked (ptl_retire): a speculative fault (mm.lock=spf) may
+ * hold a pointer to the table, found without any lock, and take this lock
+ * to find out whether the table is still linked. */
+struct ptl_box {
+	struct spinlock lock; /* first: a box is freed through its lock's address */
+	struct epoch_head eh;
+};
+
 /* A zeroed page for a table; a last-level one gets its split lock. */
 static void *table_alloc(bool last_level)
 {
 	void *page = page_alloc(0, true);
 	if (!page || !last_level)
 		return page;
-	struct spinlock *ptl = kmalloc(sizeof(*ptl));
-	if (!ptl) {
+	struct ptl_box *box = kmalloc(sizeof(*box));
+	if (!box) {
 		page_free(page, 0);
 		return NULL;
 	}
-	spin_init(ptl, "ptl");
-	phys_to_page(virt_to_phys(page))->ptl = ptl;
+	spin_init(&box->lock, "ptl");
+	phys_to_page(virt_to_phys(page))->ptl = &box->lock;
 	return page;
 }
 
@@ -52,9 +61,13 @@ static void *table_alloc(bool last_level)
 static void table_release(void *table, bool last_level)
 {
 	if (last_level)
-		kfree(phys_to_page(virt_to_phys(table))->ptl);
+		kfree((struct ptl_box *)phys_to_page(virt_to_phys(table))->ptl);
 	page_free(table, 0);
 }
+
+static void ptl_reclaim(struct epoch_head *h) { kfree((char *)h - offsetof(struct ptl_box, eh)); }
+
+void ptl_retire(struct spinlock *ptl) { call_epoch(&((struct ptl_box *)ptl)->eh, ptl_reclaim); }
 
 static void table_free(void *table, bool last_level)
 {
@@ -107,12 +120,24 @@ uint64_t *pt_table(struct mm *mm, uint64_t va, bool alloc)
 	return table;
 }
 
+struct spinlock *pt_table_ptl(uint64_t *table) { return phys_to_page(virt_to_phys(table))->ptl; }
+
+struct spinlock *pt_table_ptl_lockless(struct mm *mm, uint64_t va, uint64_t *table)
+{
+	struct spinlock *ptl = READ_ONCE(phys_to_page(virt_to_phys(table))->ptl);
+	/* unlink_table clears the table's entry (then releases the split
+	 * lock) before the page's lru, which shares ptl's word, is written:
+	 * seen still linked after the read, the pointer read was the lock */
+	smp_rmb();
+	return pt_table(mm, va, false) == table ? ptl : NULL;
+}
+
 uint64_t *pte_offset_lock(struct mm *mm, uint64_t va, bool alloc, struct spinlock **ptl)
 {
 	uint64_t *table = pt_table(mm, va, alloc);
 	if (!table)
 		return NULL;
-	*ptl = phys_to_page(virt_to_phys(table))->ptl;
+	*ptl = pt_table_ptl(table); /* (the caller's lock keeps the table linked) */
 	spin_lock(*ptl);
 	return &table[PT_INDEX(va)];
 }

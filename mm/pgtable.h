@@ -15,6 +15,11 @@
  *     walker holding mmap_lock (read) or the read lock of a VMA in the
  *     span (mm.lock=vma) may read upper-level entries without a lock: an
  *     entry, once present, stays valid while it walks.
+ *   - a last-level table is unlinked with its split lock held (and pt_lock
+ *     inside it), its split lock freed a grace period later (ptl_retire):
+ *     a speculative fault (mm.lock=spf), which holds no VMA lock, walks
+ *     under an epoch, takes the split lock of the table it found and, under
+ *     it, checks that the table is still linked before installing a PTE.
  * Lock order: mmap_lock -> VMA lock -> pt_lock -> ptl -> frame allocator. */
 #pragma once
 #include "kernel/types.h"
@@ -39,6 +44,19 @@ static inline bool pte_has_frame(uint64_t pte) { return pte & (1ul /* PTE_P */ |
 bool user_page_unmap(phys_addr_t pa);
 void pgtable_free_all(struct mm *mm); /* a dead mm: every page and table */
 /* Free an unlinked, shot-down table page after a grace period (its split
- * lock already gone). */
+ * lock retired already: ptl_retire). */
 struct page;
 void pgtable_retire(struct page *pg);
+/* Free the split lock of a table just unlinked, after a grace period: a
+ * speculative fault that found the table under an epoch may still take it
+ * (and then sees the table unlinked; docs/locking.md "spf"). */
+void ptl_retire(struct spinlock *ptl);
+/* The split lock of the last-level table table, which the caller's lock
+ * (mmap_lock, a VMA lock in its span) keeps linked. */
+struct spinlock *pt_table_ptl(uint64_t *table);
+/* The same for a table found by a walk with no lock but an epoch (spf):
+ * NULL if it is no longer va's table.  Once unlinked, a table's struct
+ * page reuses ptl's word (its lru), so the pointer is only trusted when
+ * the table is seen linked after reading it; the lock itself then stays
+ * allocated until the caller leaves its epoch read section (ptl_retire). */
+struct spinlock *pt_table_ptl_lockless(struct mm *mm, uint64_t va, uint64_t *table);

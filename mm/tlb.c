@@ -194,20 +194,30 @@ void change_prot_range(struct mmu_gather *tlb, uint64_t start, uint64_t end, uns
 	for_each_pte(tlb, start, end, set_prot_one, &a);
 }
 
-/* Unlink *e's table (under pt_lock) onto the gather's list. */
+/* Unlink *e's table (under pt_lock, and its split lock) onto the gather's list. */
 static void unlink_table(struct mmu_gather *tlb, uint64_t *e, bool last_level)
 {
 	uint64_t *table = phys_to_virt(*e & PTE_ADDR_MASK);
+	struct page *pg = phys_to_page(virt_to_phys(table));
+	/* A last-level table goes with its split lock held: a speculative
+	 * fault (mm.lock=spf) that found the table without a lock checks under
+	 * that lock that it is still linked, so it either installs before this
+	 * check (and the BUG below would catch a PTE the zap missed) or sees
+	 * the entry cleared.  The lock itself is freed a grace period later. */
+	struct spinlock *ptl = last_level ? pg->ptl : NULL;
+	spin_lock(&tlb->mm->pt_lock);
+	if (ptl)
+		spin_lock(ptl);
 	if (last_level) {
 		for (int i = 0; i < 512; i++)
 			BUG_ON(pte_has_frame(table[i])); /* zapped before: a VMA's PTE would be lost */
 	}
-	spin_lock(&tlb->mm->pt_lock);
 	WRITE_ONCE(*e, 0);
+	if (ptl)
+		spin_unlock(ptl);
 	spin_unlock(&tlb->mm->pt_lock);
-	struct page *pg = phys_to_page(virt_to_phys(table));
-	if (last_level)
-		kfree(pg->ptl); /* nobody can take it: no VMA maps this table */
+	if (ptl)
+		ptl_retire(ptl);
 	list_add(&pg->lru, &tlb->tables);
 	fetch_sub_relaxed(&tlb->mm->pt_pages, 1);
 }

@@ -95,6 +95,12 @@ void vma_start_write(struct vma *v)
 		lockstat_wait("vma_lock", LOCKSTAT_VMA_DRAIN, rdtsc() - t0);
 	}
 	WRITE_ONCE(v->vm_lock_seq, seq);
+	/* mm.lock=spf reads the VMA with no lock, as a seqcount reader: the
+	 * new vm_lock_seq must be visible before any change to the VMA's
+	 * fields (write_seqcount_begin's smp_wmb) and before this writer
+	 * reads a page-table entry to skip a table that is not there - a
+	 * full barrier (store -> load; spf.c gives the whole argument). */
+	smp_mb();
 	fetch_sub_release(&v->vm_refcnt, VMA_LOCK_OFFSET); /* readers may try again: they see the seq */
 }
 

@@ -1,14 +1,19 @@
 /* vma_lock_test.c - ktests of the per-VMA lock and of what the epoch
- * guarantees a lockless VMA reader (suite "vma_lock"). */
+ * guarantees a lockless VMA reader (suite "vma_lock"), and of the
+ * speculative fault path that reads VMAs and page tables with no lock at
+ * all (mm.lock=spf, mm/spf.c; suite "spf"). */
+#include "arch/x86_64/paging.h"
 #include "kernel/epoch.h"
 #include "kernel/errno.h"
 #include "kernel/ktest.h"
 #include "kernel/sched.h"
 #include "kernel/time.h"
+#include "mm/fault_internal.h"
 #include "mm/mmap_lock.h"
+#include "mm/mmstat.h"
 #include "mm/vma_lock.h"
 
-#define BASE 0x40000000ul
+#define BASE 0x40000000ul /* 1 GiB aligned: a VMA there is alone in its tables */
 #define PAGE PAGE_SIZE
 
 static struct mm *test_mm(struct ktest_ctx *t)
@@ -111,3 +116,79 @@ static void removed_vma_outlives_readers(struct ktest_ctx *t)
 	mm_put(mm);
 }
 KTEST(vma_lock, removed_vma_outlives_readers) { in_thread(t, removed_vma_outlives_readers); }
+
+/* ---- spf ---- */
+
+/* Did spf_fault(mm, va, access) return want, counting item once? */
+static void expect_spf(struct ktest_ctx *t, struct mm *mm, uint64_t va, unsigned access, bool want,
+		       enum mmstat_item item)
+{
+	uint64_t before = mmstat_read(item);
+	KEXPECT_EQ(t, spf_fault(mm, va, access), want);
+	KEXPECT_EQ(t, mmstat_read(item) - before, 1);
+}
+
+static bool pte_present(struct mm *mm, uint64_t va)
+{
+	uint64_t *table = pt_table(mm, va, false);
+	return table && (READ_ONCE(table[PT_INDEX(va)]) & PTE_P);
+}
+
+/* No table: fall back; a table: speculate and install; a PTE there: fall
+ * back; the VMA write-locked: retry, then fall back; access forbidden or
+ * no VMA: fall back - and after the writer is done, speculate again. */
+static void validates_and_falls_back(struct ktest_ctx *t)
+{
+	struct mm *mm = test_mm(t);
+	if (!mm)
+		return;
+	expect_spf(t, mm, BASE, FAULT_WRITE, false, MMSTAT_SPF_FALLBACK_TABLE); /* spf never allocates a table */
+	KEXPECT_EQ(t, mm_write(mm, BASE, "x", 1), 0);                        /* the locked path did */
+	expect_spf(t, mm, BASE + PAGE, FAULT_WRITE, true, MMSTAT_SPF_SUCCESS);
+	KEXPECT(t, pte_present(mm, BASE + PAGE));
+	KEXPECT_EQ(t, mm->rss_pages, 2);
+	expect_spf(t, mm, BASE + PAGE, FAULT_WRITE, false, MMSTAT_SPF_FALLBACK_OTHER); /* present: not ours */
+
+	mmap_write_lock(mm);
+	vma_start_write(vma_find(mm, BASE));
+	uint64_t retries = mmstat_read(MMSTAT_SPF_RETRY);
+	expect_spf(t, mm, BASE + 2 * PAGE, FAULT_WRITE, false, MMSTAT_SPF_FALLBACK_SEQ);
+	KEXPECT_EQ(t, mmstat_read(MMSTAT_SPF_RETRY) - retries, 3);
+	KEXPECT(t, !pte_present(mm, BASE + 2 * PAGE));
+	mmap_write_unlock(mm);
+	expect_spf(t, mm, BASE + 2 * PAGE, FAULT_WRITE, true, MMSTAT_SPF_SUCCESS);
+
+	KEXPECT_EQ(t, vm_mprotect(mm, BASE + 3 * PAGE, PAGE, PROT_READ), 0);
+	expect_spf(t, mm, BASE + 3 * PAGE, FAULT_WRITE, false, MMSTAT_SPF_FALLBACK_ACCESS);
+	expect_spf(t, mm, BASE + 3 * PAGE, FAULT_READ, true, MMSTAT_SPF_SUCCESS);
+	expect_spf(t, mm, BASE + 64 * PAGE, FAULT_READ, false, MMSTAT_SPF_FALLBACK_NOVMA);
+	mm_put(mm);
+}
+KTEST(spf, validates_and_falls_back) { in_thread(t, validates_and_falls_back); }
+
+/* A table munmap unlinks while an epoch reader holds a pointer to it: its
+ * split lock can still be taken, and the re-walk under it sees the table
+ * gone - what spf_install relies on. */
+static void unlinked_table_lock_outlives_readers(struct ktest_ctx *t)
+{
+	struct mm *mm = test_mm(t);
+	if (!mm)
+		return;
+	KEXPECT_EQ(t, mm_write(mm, BASE, "x", 1), 0);
+	epoch_enter();
+	uint64_t *table = pt_table(mm, BASE, false);
+	struct spinlock *ptl = table ? pt_table_ptl_lockless(mm, BASE, table) : NULL;
+	KEXPECT(t, ptl != NULL);
+	uint64_t freed = mmstat_read(MMSTAT_PT_PAGE_FREE);
+	KEXPECT_EQ(t, vm_munmap(mm, BASE, 4 * PAGE), 0); /* the table (alone in its 1 GiB) unlinked */
+	KEXPECT(t, mmstat_read(MMSTAT_PT_PAGE_FREE) > freed);
+	if (ptl) {
+		KEXPECT(t, pt_table_ptl_lockless(mm, BASE, table) == NULL); /* its page's word is the lru now */
+		spin_lock(ptl); /* still allocated: the reader is inside its epoch */
+		KEXPECT(t, pt_table(mm, BASE, false) != table);
+		spin_unlock(ptl);
+	}
+	epoch_exit();
+	mm_put(mm);
+}
+KTEST(spf, unlinked_table_lock_outlives_readers) { in_thread(t, unlinked_table_lock_outlives_readers); }

@@ -189,12 +189,16 @@ long mmstat(const char *key) { return stat_of("/proc/mmstat", key); }
 
 const char *mm_lock_mode(void)
 {
-	long g = mmstat("fault_global"), v = mmstat("fault_vma");
+	long g = mmstat("fault_global"), v = mmstat("fault_vma"), s = mmstat("fault_spf");
 	char *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (g < 0 || v < 0 || p == MAP_FAILED)
 		return "unknown";
 	*(volatile char *)p = 1;
 	munmap(p, 4096);
+	/* fault_spf counts every fault of mm.lock=spf, fallbacks included (a
+	 * fresh region's first fault has no page table yet: it falls back) */
+	if (s >= 0 && mmstat("fault_spf") > s)
+		return "spf";
 	return mmstat("fault_vma") > v ? "vma" : mmstat("fault_global") > g ? "global" : "unknown";
 }
 

@@ -34,7 +34,7 @@ long stat_of(const char *path, const char *key);
 /* A /proc/mmstat counter (faultline's memory-manager statistics), or -1. */
 long mmstat(const char *key);
 /* faultline's page-fault lock mode, told by which counter a fresh page's
- * fault bumps: "vma", "global", or "unknown" (e.g. on Linux). */
+ * fault bumps: "vma", "global", "spf", or "unknown" (e.g. on Linux). */
 const char *mm_lock_mode(void);
 /* Pin the calling thread to the (id mod n)-th CPU it may run on, spreading
  * a test's threads over the machine's CPUs. */
