@@ -146,11 +146,6 @@ skipping {
 	# Track the signature: the text of a definition up to its "(" line.
 	if (open != "" && depth == 0) {
 		if ($0 ~ /^[A-Za-z_]/ && $0 ~ /\(/) { sig = $0; sigtype = $0; sub(/[A-Za-z_][A-Za-z0-9_]*[ \t]*\(.*/, "", sigtype) }
-		if (stripping && $0 ~ /^static[ \t]/ && $0 ~ /\(/) { # a static the stubs no longer call
-			print "__attribute__((unused)) " $0
-			depth_after($0)
-			next
-		}
 	}
 	depth_after($0)
 	print
@@ -228,8 +223,14 @@ cmd_make() {
 	list=$(mktemp)
 	for f in "${files[@]}"; do # rewritten only where a stub changed it (times kept)
 		run_awk "$strip" "$list.one" "$f" >"$list.c"
-		cmp -s "$list.c" "$dest/$f" || cp "$list.c" "$dest/$f"
 		cat "$list.one" >>"$list" 2>/dev/null || true
+		cmp -s "$list.c" "$dest/$f" && continue
+		# The statics that only the stubbed code used are unused now: say
+		# so (-Werror), before the first #include.
+		awk '!done && /^#include/ {
+			print "#pragma GCC diagnostic ignored \"-Wunused-function\" /* LAB stubs: what the stubs no longer use */"
+			print "#pragma GCC diagnostic ignored \"-Wunused-variable\""
+			done = 1 } { print }' "$list.c" >"$dest/$f"
 	done
 	echo "$name" >"$dest/.lab"
 	echo "lab $name: tree in $dest"
