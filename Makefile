@@ -210,3 +210,18 @@ fuzz: deps
 	$(Q)echo "fuzz: SECONDS=$(SECONDS) SEED=$(FUZZ_SEED_NOW) CPUS=$(CPUS)"
 	$(Q)TESTS='^fuzz-' FUZZ_SECONDS='$(SECONDS)' FUZZ_SEED='$(FUZZ_SEED_NOW)' FUZZ_CPUS='$(CPUS)' \
 		TIMEOUT_SCALE=$$(( $(SECONDS) / 60 + 2 )) bash tests/run.sh
+
+# The course labs (docs/labs/README.md).  `make lab LAB=NAME` writes
+# build/lab-NAME/, this tree with lab NAME's code replaced by stubs
+# (LATER=stub: every later lab's too; scripts/lab.sh list names them);
+# `make grade` grades the lab a tree was made for, `make grade LAB=NAME`
+# one lab, in the full tree every lab (scripts/grade.sh; exit status 0
+# only at full marks).
+LAB ?=
+LATER ?= keep
+.PHONY: lab grade
+lab:
+	$(Q)test -n "$(LAB)" || { echo "usage: make lab LAB=NAME; the labs:"; bash scripts/lab.sh list; exit 2; }
+	$(Q)LATER='$(LATER)' bash scripts/lab.sh make $(LAB)
+grade: deps
+	$(Q)bash scripts/grade.sh $(LAB)

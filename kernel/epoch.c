@@ -71,8 +71,10 @@ static uint64_t gp_seq_after_unlink(void)
 	return epoch_gp_seq();
 }
 
+/* LAB(epoch) begin: the gp_seq value that ends the first grace period to START after now (seq read now) */
 /* The value gp_seq must reach for a grace period that starts after now. */
 static uint64_t snap_of(uint64_t seq) { return (seq + 3) & ~1ull; }
+/* LAB(epoch) end */
 
 uint64_t epoch_snap(void) { return snap_of(gp_seq_after_unlink()); }
 
@@ -80,6 +82,7 @@ uint64_t epoch_snap(void) { return snap_of(gp_seq_after_unlink()); }
 
 static void gp_end_locked(void);
 
+/* LAB(epoch) begin: start a grace period (gp_seq odd) waiting for every online CPU not idle; end it (even) */
 static void gp_start_locked(void)
 {
 	BUG_ON(gp_seq & 1);
@@ -109,6 +112,7 @@ static void gp_end_locked(void)
 	if ((int64_t)(gp_wanted - gp_seq) > 0)
 		gp_start_locked(); /* recursion ends: each round moves gp_seq 2 closer to gp_wanted */
 }
+/* LAB(epoch) end */
 
 /* Record that gp_seq must reach snap; start a grace period now if asked
  * and none runs (else the next tick does: epoch_tick). */
@@ -131,6 +135,7 @@ void epoch_tick(void)
 		want_gp(0, true); /* (snap 0 is never ahead of gp_wanted: just start) */
 }
 
+/* LAB(epoch) begin: this CPU passed a quiescent state: if the running grace period waits for it, report */
 /* This CPU is quiescent: if the running grace period waits for it, say so. */
 static void report_qs(struct epoch_cpu *ec, unsigned cpu)
 {
@@ -144,6 +149,7 @@ static void report_qs(struct epoch_cpu *ec, unsigned cpu)
 	}
 	spin_unlock_irqrestore(&gp_lock, f);
 }
+/* LAB(epoch) end */
 
 void epoch_quiescent(void)
 {
@@ -154,6 +160,7 @@ void epoch_quiescent(void)
 		report_qs(ec, epoch_cpu_idx());
 }
 
+/* LAB(epoch) begin: idle CPUs: no grace period waits for them, yet none may miss their reads before idle */
 void epoch_idle_enter(void)
 {
 	struct epoch_cpu *ec = epoch_this_cpu();
@@ -177,6 +184,7 @@ void epoch_idle_exit(void)
 	WRITE_ONCE(ec->idle, false);
 	smp_mb(); /* idle = false before any read (pairs with gp_start_locked) */
 }
+/* LAB(epoch) end */
 
 void epoch_cpu_online(unsigned cpu)
 {
@@ -243,6 +251,7 @@ static uint64_t enqueue_locked(struct epoch_cpu *ec, struct epoch_head *h)
 	return snap;
 }
 
+/* LAB(epoch) begin: queue head on this CPU to run fn after a grace period; ask for one, lazily */
 void call_epoch(struct epoch_head *head, void (*fn)(struct epoch_head *head))
 {
 	struct epoch_cpu *ec = epoch_this_cpu();
@@ -261,6 +270,7 @@ void call_epoch(struct epoch_head *head, void (*fn)(struct epoch_head *head))
 	if (ask || now)
 		want_gp(snap, now); /* gp_lock at most once per CPU and grace period, unless backlogged */
 }
+/* LAB(epoch) end */
 
 /* Queue on another CPU (epoch_barrier): the callback runs there, after
  * every callback queued there before it. */

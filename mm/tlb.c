@@ -40,6 +40,7 @@ void tlb_gather_init(struct mmu_gather *tlb, struct mm *mm)
 	list_init(&tlb->tables);
 }
 
+/* LAB(tlb) begin: note that [start, end) needs a flush: merge touching ranges, else fall back to tlb->full */
 /* Remember that translations of [start, end) may be cached somewhere. */
 static void tlb_add_range(struct mmu_gather *tlb, uint64_t start, uint64_t end)
 {
@@ -67,6 +68,7 @@ static void tlb_add_range(struct mmu_gather *tlb, uint64_t start, uint64_t end)
 	tlb->range[tlb->nranges].end = end;
 	tlb->nranges++;
 }
+/* LAB(tlb) end */
 
 /* Apply fn to the PTEs of [start, end) that hold a frame, one table at a
  * time under its split lock.  fn returns 1 when it changed a present PTE
@@ -315,6 +317,7 @@ int move_page_range(struct mmu_gather *tlb, uint64_t old, uint64_t new, uint64_t
 
 /* ---- the shootdown ---- */
 
+/* LAB(tlb) begin: flush here and on the other CPUs in mm->cpus, wait for them, then free what was gathered */
 static void flush_here(void *arg)
 {
 	struct mmu_gather *tlb = arg;
@@ -374,6 +377,7 @@ void tlb_finish(struct mmu_gather *tlb)
 	}
 	tlb_gather_init(tlb, mm);
 }
+/* LAB(tlb) end */
 
 void tlb_flush_mm(struct mm *mm)
 {

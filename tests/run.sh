@@ -789,6 +789,71 @@ menu_boot menu-faulttop 2 '^faulttop summary: /bench/pftable -s 1 -m global,vma 
 # A program that is not in the archive: a clear panic, not a hang.
 expect_boot user-init-missing 1 128M 35 "init=/nonexistent panic=exit" 'cannot run init /nonexistent: error -2'
 
+# ---- 6. the course labs (docs/labs/README.md) ----
+# lab-markers: every LAB(name) begin/end marker is well formed, balanced
+# and names a lab of docs/labs/labs.txt.  Then for each lab with markers:
+# the tree `make lab` writes (build/test/lab-NAME) builds; its grade is
+# below full marks (its stubs are not a no-op); the full tree's grade is
+# full marks.  That last one reuses this run's results when the whole
+# suite ran (no TESTS) with no failure before this step: every graded case
+# is a case of this suite, run just now (its log is checked to be from
+# this run), so each passed.  Otherwise it grades the full tree here.
+lab_start=$(($(date +%s) - SECONDS)) # when this run began
+lab_fail0=$fail
+if selected lab-markers; then
+	if lab_err=$(bash scripts/lab.sh check 2>&1); then
+		ok "lab-markers: every LAB marker well formed, balanced, naming a lab of docs/labs/labs.txt"
+	else
+		not_ok "lab-markers: every LAB marker well formed, balanced, naming a lab of docs/labs/labs.txt"
+		printf '%s\n' "$lab_err" | sed 's/^/    # /'
+	fi
+fi
+for lab in $(awk '$1 == "lab" { print $2 }' docs/labs/labs.txt); do
+	selected "lab-$lab" || continue
+	lab_t=$SECONDS
+	if ! bash scripts/lab.sh list 2>/dev/null | awk -v n="$lab" '$1 == n && NF > 2 { f = 1 } END { exit !f }'; then
+		skipped "lab-$lab" "no LAB($lab) markers yet"
+		continue
+	fi
+	ldir="$OUT/lab-$lab"
+	if bash scripts/lab.sh make "$lab" "$ldir" >"$OUT/lab-$lab.make.log" 2>&1 &&
+		(cd "$ldir" && make -s --no-print-directory -j"$(nproc)" all) >"$OUT/lab-$lab.build.log" 2>&1; then
+		ok "lab-$lab: the stripped tree builds"
+	else
+		not_ok "lab-$lab: the stripped tree builds"
+		tail -20 "$OUT/lab-$lab.make.log" "$OUT/lab-$lab.build.log" | sed 's/^/    # /'
+		continue
+	fi
+	(cd "$ldir" && GRADE_QUIET=1 bash scripts/grade.sh) >"$OUT/lab-$lab.grade.log" 2>&1
+	lab_score=$(sed -n "s/^$lab: Score: //p" "$OUT/lab-$lab.grade.log")
+	if [[ "$lab_score" =~ ^([0-9]+)/([0-9]+)$ ]] && [ "${BASH_REMATCH[1]}" -lt "${BASH_REMATCH[2]}" ]; then
+		ok "lab-$lab: the stripped tree scores below full marks ($lab_score)"
+	else
+		not_ok "lab-$lab: the stripped tree scores below full marks (${lab_score:-no score}; $OUT/lab-$lab.grade.log)"
+	fi
+	lab_t2=$SECONDS
+	# The full tree: this run's results, when they are all here.
+	lab_fresh=1
+	while read -r c; do
+		case "$c" in host/*) f="$OUT/${c#host/}.log" ;; *) f="$OUT/$c.serial.log" ;; esac
+		[ -f "$f" ] && [ "$(stat -c %Y "$f")" -ge "$lab_start" ] || lab_fresh=0
+	done < <(awk -v n="$lab" '$1 == "test" && $2 == n { c = $4; sub(/:.*/, "", c); print c }' docs/labs/labs.txt | sort -u)
+	if [ "$FILTER" = . ] && [ "$lab_fresh" = 1 ] && [ "$lab_fail0" -eq 0 ]; then
+		ok "lab-$lab: the full tree scores full marks (every graded case passed in this run)"
+	elif [ "$FILTER" = . ] && [ "$lab_fail0" -ne 0 ]; then
+		skipped "lab-$lab: the full tree scores full marks" "$lab_fail0 failures above; make grade LAB=$lab says which are graded"
+	else
+		lab_score=$(GRADE_QUIET=1 bash scripts/grade.sh "$lab" 2>&1 | tee "$OUT/lab-$lab.full-grade.log" |
+			sed -n "s/^$lab: Score: //p")
+		if [[ "$lab_score" =~ ^([0-9]+)/([0-9]+)$ ]] && [ "${BASH_REMATCH[1]}" -eq "${BASH_REMATCH[2]}" ]; then
+			ok "lab-$lab: the full tree scores full marks ($lab_score)"
+		else
+			not_ok "lab-$lab: the full tree scores full marks (${lab_score:-no score}; $OUT/lab-$lab.full-grade.log)"
+		fi
+	fi
+	echo "    # lab-$lab: stripped tree $((lab_t2 - lab_t)) s, full tree $((SECONDS - lab_t2)) s"
+done
+
 # Skips: boot.cmdline_quoting_through_grub needs its own command line, so it
 # is skipped in the matrix boots and runs in the cmdline-quoting boot.
 echo "$pass passed, $fail failed, $skip skipped"
