@@ -13,6 +13,8 @@
 #include "kernel/proc.h"
 #include "kernel/syscall.h"
 #include "mm/mmap_lock.h"
+#include "mm/mmstat.h"
+#include "mm/range_mode.h"
 #include "mm/vma_lock.h"
 
 #define PROT_SEM 0x8
@@ -43,7 +45,9 @@ static int mprotect_fixup(struct mm *mm, struct mmu_gather *tlb, struct vma **vp
 	if (v->end > end && !vma_split(mm, v, end))
 		return -ENOMEM;
 	vma_start_write(v); /* before the PTEs change: no fault may install old rights after */
-	v->prot = prot;
+	vma_seq_begin(v);
+	WRITE_ONCE(v->prot, prot);
+	vma_seq_end(v);
 	*vp = vma_merge_neighbours(mm, v);
 	change_prot_range(tlb, start, end, prot, (*vp)->flags);
 	return 0;
@@ -66,7 +70,11 @@ long vm_mprotect(struct mm *mm, uint64_t start, uint64_t len, unsigned prot)
 	if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM))
 		return -EINVAL;
 	prot &= PROT_READ | PROT_WRITE | PROT_EXEC;
-	mmap_write_lock(mm);
+	/* The range is the arguments'; PROT_GROWSDOWN moves its start down to
+	 * the VMA's, which is known only under mmap_lock: lock from the
+	 * lowest user address then (rare: only a grows-down stack). */
+	struct mm_range mr;
+	mm_lock_range(mm, &mr, (grows & PROT_GROWSDOWN) ? 0 : start, end);
 	struct mmu_gather tlb;
 	tlb_gather_init(&tlb, mm);
 	long r = -ENOMEM;
@@ -104,7 +112,7 @@ long vm_mprotect(struct mm *mm, uint64_t start, uint64_t len, unsigned prot)
 		r = -ENOMEM;
 out:
 	tlb_finish(&tlb);
-	mmap_write_unlock(mm);
+	mm_unlock_range(mm, &mr);
 	return r;
 }
 
@@ -134,7 +142,12 @@ long vm_madvise(struct mm *mm, uint64_t start, uint64_t len_in, int advice)
 	if (end == start)
 		return 0;
 	bool zap = advice == MADV_DONTNEED || advice == MADV_FREE;
-	/* Dropping pages needs no change to the VMA set: the read lock does. */
+	/* Dropping pages needs no change to the VMA set: the read lock does,
+	 * after the range (a range fault must not install a page of the range
+	 * while its PTEs are cleared and shot down). */
+	struct mm_range mr = { .n = 1 };
+	if (range_write_lock(&mm->range_locks, &mr.lock[0], start, end))
+		mmstat_inc(MMSTAT_RANGE_WRITER_WAIT);
 	mmap_read_lock(mm);
 	struct mmu_gather tlb;
 	tlb_gather_init(&tlb, mm);
@@ -151,6 +164,7 @@ long vm_madvise(struct mm *mm, uint64_t start, uint64_t len_in, int advice)
 		r = -ENOMEM;
 	tlb_finish(&tlb);
 	mmap_read_unlock(mm);
+	mm_range_release(mm, &mr);
 	return r;
 }
 
