@@ -217,7 +217,7 @@ int main(int argc, char **argv)
 		pthread_join(th[i], NULL);
 	check(atomic_load(&errors) == 0, "every write kept, no stale page, probes faulted as they must", "%ld errors, first: %s",
 	      atomic_load(&errors), first_error);
-	check(atomic_load(&rounds) > 3 && atomic_load(&own_ok) > 0, "both sides ran", "%ld writer rounds, %ld pages read back",
+	check(atomic_load(&rounds) > 0 && atomic_load(&own_ok) > 0, "both sides ran", "%ld writer rounds, %ld pages read back",
 	      atomic_load(&rounds), atomic_load(&own_ok));
 	check_note("%ld writer rounds, %ld pages read back, %ld probes SIGSEGVed in a changed block, mode %s",
 		   atomic_load(&rounds), atomic_load(&own_ok), atomic_load(&probe_segv), mm_lock_mode());
