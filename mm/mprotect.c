@@ -127,6 +127,38 @@ static bool madvise_valid(int advice)
 	return false;
 }
 
+/* madvise in mm.lock=range: the range lock alone, no mmap_lock - the
+ * faults it races with take none either, and a writer elsewhere in the
+ * same VMA (onevma's mprotect) no longer stalls it.  What mmap_lock gave:
+ *   - the page tables of [start, end) stay linked: a writer unlinks a
+ *     table only under a range lock covering its span (range_mode.h),
+ *     which would conflict with ours;
+ *   - no VMA comes or goes in [start, end): every writer that maps or
+ *     unmaps there holds a conflicting range.  So the whole range is
+ *     zapped - a hole has no PTEs - and only the return value asks which
+ *     parts are mapped (range_covered; under mmap_lock if a writer's
+ *     split keeps showing a moment's gap).
+ * Then release the range (mr). */
+static long madvise_ranged(struct mm *mm, struct mm_range *mr, uint64_t start, uint64_t end, bool zap)
+{
+	if (zap) {
+		struct mmu_gather tlb;
+		tlb_gather_init(&tlb, mm);
+		zap_range(&tlb, start, end);
+		tlb_finish(&tlb);
+	}
+	int c = -EAGAIN;
+	for (int tries = 0; c < 0 && tries < 8; tries++)
+		c = range_covered(mm, start, end);
+	if (c < 0) {
+		mmap_read_lock(mm); /* no write section now: a definite answer */
+		c = range_covered(mm, start, end);
+		mmap_read_unlock(mm);
+	}
+	mm_range_release(mm, mr);
+	return c ? 0 : -ENOMEM;
+}
+
 long vm_madvise(struct mm *mm, uint64_t start, uint64_t len_in, int advice)
 {
 	if (!madvise_valid(advice))
@@ -148,6 +180,8 @@ long vm_madvise(struct mm *mm, uint64_t start, uint64_t len_in, int advice)
 	struct mm_range mr = { .n = 1 };
 	if (range_write_lock(&mm->range_locks, &mr.lock[0], start, end))
 		mmstat_inc(MMSTAT_RANGE_WRITER_WAIT);
+	if (READ_ONCE(mm_lock_mode) == MM_LOCK_RANGE)
+		return madvise_ranged(mm, &mr, start, end, zap);
 	mmap_read_lock(mm);
 	struct mmu_gather tlb;
 	tlb_gather_init(&tlb, mm);

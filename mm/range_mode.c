@@ -151,6 +151,18 @@ void range_clamp_pgtables(struct mm *mm, uint64_t start, uint64_t end, uint64_t 
 	*ceiling = hi;
 }
 
+int range_covered(struct mm *mm, uint64_t start, uint64_t end)
+{
+	epoch_enter(); /* the tree's nodes stay allocated */
+	uint64_t seq = smp_load_acquire(&mm->mm_lock_seq), at = start, s, e;
+	while (at < end && vt_find_next(&mm->vmas, at, &s, &e) && s <= at)
+		at = e;
+	smp_rmb(); /* the walk before the re-read */
+	bool stable = !(seq & 1) && READ_ONCE(mm->mm_lock_seq) == seq;
+	epoch_exit();
+	return at >= end ? 1 : stable ? 0 : -EAGAIN;
+}
+
 /* ---- the fault ---- */
 
 /* Snapshot attempts before the fault falls back to mmap_lock. */

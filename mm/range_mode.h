@@ -58,6 +58,15 @@ void range_note_contagion(struct mm *mm, const struct vma *v, uint64_t start, ui
  * munmap or exit.  Called with mmap_lock held for write. */
 void range_clamp_pgtables(struct mm *mm, uint64_t start, uint64_t end, uint64_t *floor, uint64_t *ceiling);
 
+/* Is [start, end) all mapped?  The caller holds it in a range lock, so no
+ * VMA can come or go inside it; but a writer splitting or merging a VMA
+ * across its edge leaves a moment's gap in the tree (its shrink before
+ * its insert).  So: 1 covered; 0 a hole, seen with no write section under
+ * way (mm_lock_seq even and unchanged across the lockless walk); -EAGAIN
+ * a hole seen while a writer ran - ask again, or under mmap_lock (where
+ * the answer is 0 or 1).  madvise in mm.lock=range (mprotect.c). */
+int range_covered(struct mm *mm, uint64_t start, uint64_t end);
+
 /* The fault in mm.lock=range: the page's range read lock, a vm_seq snapshot
  * of its VMA, the PTE under its split lock; falls back to mmap_lock (which
  * decides SIGSEGV and grows stacks) when there is no VMA. */
