@@ -169,37 +169,60 @@ static long file_map_check(const struct vm_file *file, unsigned vflags)
  * do_mmap up to get_unmapped_area), with that range write-locked and
  * mmap_lock held for write: the address, or -errno with nothing held.
  * "An mmap into a hole must lock the hole": the hole is found under
- * mmap_lock, which must be dropped to wait for the range (never wait for
- * a range holding mmap_lock), so the hole is checked again once both are
- * held - another writer may have mapped it in between - and searched
- * afresh if it is gone. */
+ * mmap_lock.  Usually its range is free and a trylock takes it at once
+ * (a trylock never waits, so taking it under mmap_lock keeps the order).
+ * Otherwise mmap_lock must be dropped to wait for the range (never wait
+ * for a range holding mmap_lock), so the hole is checked again once both
+ * are held - another writer may have mapped it in between - and searched
+ * afresh if it is gone.  MAP_FIXED's range is its arguments: locked first. */
 static long mmap_lock_target(struct mm *mm, struct mm_range *mr, uint64_t addr, uint64_t len, unsigned flags,
 			     const struct vm_file *file)
 {
-	for (;;) {
-		long r = -ENOMEM;
-		mmap_read_lock(mm);
-		uint64_t aligned = 0;
-		if (mm->nvmas > MAX_MAP_COUNT)
-			goto fail;
-		if (!file && (flags & MAP_TYPE) == MAP_PRIVATE && !(flags & MAP_FIXED) && !addr)
-			aligned = thp_aligned_area(mm, len);
-		if (!aligned && (r = get_unmapped_area(mm, addr, len, flags)) < 0)
-			goto fail;
-		uint64_t at = aligned ? aligned : (uint64_t)r;
-		mmap_read_unlock(mm);
-		mm_lock_range(mm, mr, at, at + len);
+	if (flags & MAP_FIXED) {
+		long r = get_unmapped_area(mm, addr, len, flags); /* arithmetic only */
+		if (READ_ONCE(mm->nvmas) > MAX_MAP_COUNT) /* Linux checks the map count first */
+			return -ENOMEM;
+		if (r < 0)
+			return r;
+		mm_lock_range(mm, mr, addr, addr + len);
 		if (mm->nvmas > MAX_MAP_COUNT) {
 			mm_unlock_range(mm, mr);
 			return -ENOMEM;
 		}
-		if ((flags & MAP_FIXED) || range_free(mm, at, at + len))
+		return (long)addr;
+	}
+	mmap_write_lock(mm);
+	uint64_t held = 0; /* a hole whose range we waited for, mmap_lock dropped meanwhile */
+	for (;;) {
+		long r = -ENOMEM;
+		if (mm->nvmas > MAX_MAP_COUNT)
+			goto fail;
+		uint64_t at = 0;
+		if (!file && (flags & MAP_TYPE) == MAP_PRIVATE && !addr)
+			at = thp_aligned_area(mm, len);
+		if (!at && (r = get_unmapped_area(mm, addr, len, flags)) < 0)
+			goto fail;
+		at = at ? at : (uint64_t)r;
+		if (held) {
+			if (range_free(mm, held, held + len))
+				return (long)held;
+			mmstat_inc(MMSTAT_RANGE_GAP_RECHECK); /* mapped by another writer while we waited */
+			mm_unlock_range(mm, mr);
+		} else if (range_write_trylock(&mm->range_locks, &mr->lock[0], at, at + len)) {
+			mr->n = 1;
+			mm->range_writer = mr;
 			return (long)at;
-		mm_unlock_range(mm, mr);
-		mmstat_inc(MMSTAT_RANGE_GAP_RECHECK);
+		} else {
+			mmap_write_unlock(mm);
+		}
+		mm_lock_range(mm, mr, at, at + len);
+		held = at;
 		continue;
 fail:
-		mmap_read_unlock(mm);
+		if (held)
+			mm_unlock_range(mm, mr);
+		else
+			mmap_write_unlock(mm);
 		return r;
 	}
 }
