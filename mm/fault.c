@@ -1,5 +1,8 @@
 /* fault.c - the page-fault handler for user addresses.
  *
+ * 0''. mm.lock=range: the page's range read lock, then the VMA read with
+ *    no other lock as a vm_seq reader (range_mode.c), steps 2-4 under
+ *    the range lock; no VMA there: step 1.
  * 0'. mm.lock=spf: no lock on the VMA at all; speculate and validate a
  *    sequence count under the PTE lock (spf.c), falling back to step 1.
  * 0. mm.lock=vma: find the VMA with no lock at all, under an epoch, and
@@ -39,6 +42,7 @@
 #include "mm/mmap_lock.h"
 #include "mm/mmap_internal.h"
 #include "mm/mmstat.h"
+#include "mm/range_mode.h"
 #include "mm/vma_lock.h"
 #include "mm/shmem.h"
 
@@ -109,8 +113,9 @@ static enum pte_found pte_present_already(struct mm *mm, const struct vma *v, ui
 }
 
 /* Steps 2-4 for an address in v, which cannot change meanwhile (the
- * caller holds its read lock or mmap_lock). */
-static int fault_in_page(struct mm *mm, const struct vma *v, uint64_t va, unsigned access)
+ * caller holds its read lock or mmap_lock), or a snapshot of v that stays
+ * right for va while the caller holds va's range lock (range_mode.c). */
+int fault_in_page(struct mm *mm, const struct vma *v, uint64_t va, unsigned access)
 {
 	switch (pte_present_already(mm, v, va, access)) {
 	case PTE_STALE:
@@ -161,7 +166,13 @@ static bool stack_can_grow(struct mm *mm, const struct vma *v, uint64_t addr)
 
 int vm_expand_stack(struct mm *mm, uint64_t addr)
 {
-	mmap_write_lock(mm);
+	/* Growth maps the hole [start, v->start): lock it first, as every
+	 * mapping into a hole must.  The stack that may grow ends at most
+	 * STACK_RLIMIT above start (stack_can_grow), so this range covers the
+	 * hole whatever the stack's start is now. */
+	uint64_t start = ALIGN_DOWN(addr, PAGE_SIZE);
+	struct mm_range mr;
+	mm_lock_range(mm, &mr, start, start + STACK_RLIMIT);
 	struct vma *v = vma_find_next(mm, addr);
 	int r = 0;
 	if (vma_find(mm, addr)) {
@@ -169,19 +180,16 @@ int vm_expand_stack(struct mm *mm, uint64_t addr)
 	} else if (!stack_can_grow(mm, v, addr)) {
 		r = -ENOMEM;
 	} else if (!(r = vma_prepare(mm, 1))) {
-		uint64_t start = ALIGN_DOWN(addr, PAGE_SIZE);
-		vma_start_write(v);
-		v->pgoff -= (v->start - start) >> PAGE_SHIFT; /* anonymous pgoff moves with the start (Linux) */
-		vma_set_range(mm, v, start, v->end);
+		vma_grow_down(mm, v, start);
 		mmstat_inc(MMSTAT_FAULT_STACK_GROW);
 	}
-	mmap_write_unlock(mm);
+	mm_unlock_range(mm, &mr);
 	return r;
 }
 
-/* The fault under mmap_lock: mm.lock=global always, mm.lock=vma when the
- * VMA's own lock could not do it. */
-static int fault_locked(struct mm *mm, uint64_t addr, unsigned access)
+/* The fault under mmap_lock: mm.lock=global always, the other modes when
+ * their own way could not do it. */
+int fault_locked(struct mm *mm, uint64_t addr, unsigned access)
 {
 	mmap_read_lock(mm);
 	struct vma *v = vma_find(mm, addr);
@@ -213,6 +221,10 @@ int mm_fault(struct mm *mm, uint64_t addr, unsigned access)
 	if (mode == MM_LOCK_GLOBAL) {
 		mmstat_inc(MMSTAT_FAULT_GLOBAL);
 		return fault_locked(mm, addr, access);
+	}
+	if (mode == MM_LOCK_RANGE) {
+		mmstat_inc(MMSTAT_FAULT_RANGE);
+		return range_fault(mm, addr, access);
 	}
 	if (mode == MM_LOCK_SPF) {
 		mmstat_inc(MMSTAT_FAULT_SPF);

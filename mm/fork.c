@@ -14,6 +14,7 @@
  * mmap_lock (the child is not visible to anyone yet). */
 #include "mm/mm.h"
 #include "mm/mmap_lock.h"
+#include "mm/mmstat.h"
 #include "mm/vma_lock.h"
 #include "mm/mmap_internal.h"
 #include "arch/x86_64/paging.h"
@@ -95,6 +96,12 @@ struct mm *mm_copy(struct mm *parent)
 	struct mm *child = mm_create();
 	if (!child)
 		return NULL;
+	/* fork locks every range of the parent (range_lock_all), before its
+	 * mmap_lock as every writer: no range fault may install a page while
+	 * it is copied (the parent's own pages are write-protected below). */
+	struct range_lock all;
+	if (range_write_lock(&parent->range_locks, &all, 0, RANGE_LOCK_END))
+		mmstat_inc(MMSTAT_RANGE_WRITER_WAIT);
 	mmap_write_lock(parent);
 	mmap_write_lock(child);
 	child->brk_start = parent->brk_start;
@@ -128,6 +135,7 @@ struct mm *mm_copy(struct mm *parent)
 		tlb_flush_mm(parent);
 	mmap_write_unlock(child);
 	mmap_write_unlock(parent);
+	range_unlock(&parent->range_locks, &all);
 	if (r) {
 		mm_put(child);
 		return NULL;

@@ -24,6 +24,8 @@ static const struct {
 	[MM_LOCK_VMA] = { "vma", "faults take a per-VMA read lock under an epoch; mmap_lock only to fall back" },
 	[MM_LOCK_SPF] = { "spf", "faults speculate with no VMA lock and validate a per-VMA sequence count "
 				 "under the PTE lock; mmap_lock only to fall back" },
+	[MM_LOCK_RANGE] = { "range", "faults read-lock their page in a range lock and read the VMA as a "
+				     "seqcount reader; writers range-lock what they change; mmap_lock only to fall back" },
 };
 
 const char *mm_lock_mode_name(void) { return lock_modes[READ_ONCE(mm_lock_mode)].name; }
@@ -53,7 +55,17 @@ int mm_set_lock_mode(const char *name)
 	 * boot of their own mode: no writer's protocol depends on the mode,
 	 * and no fault's correctness depends on what the other faults do
 	 * (they meet only at the PTE split lock, where each re-checks the PTE
-	 * it installs into). */
+	 * it installs into).
+	 * mm.lock=range adds one lock and keeps the argument: writers take
+	 * their range lock in every mode (before mmap_lock; range_mode.h), and
+	 * bracket every change of a published VMA's fields with vm_seq, so a
+	 * range fault - which trusts only its page's range lock and a vm_seq
+	 * snapshot - is excluded from every writer that could change its
+	 * page, whatever mode the writer started in; and a range fault does
+	 * nothing the others must know of: it installs under the PTE lock
+	 * like them, allocates tables as they do, and unlinks nothing.  The
+	 * writers' range locks cost the other modes one uncontended lock and
+	 * unlock per call. */
 	WRITE_ONCE(mm_lock_mode, (enum mm_lock_mode)i);
 	printk(KERN_WARNING "mm: mm.lock=%s (%s; switched at run time)\n", lock_modes[i].name, lock_modes[i].what);
 	return 0;
@@ -90,6 +102,7 @@ struct mm *mm_create(void)
 	memcpy(&mm->pgd[256], &kernel_pml4[256], 256 * sizeof(uint64_t));
 	rwsem_init(&mm->mmap_lock, "mmap_lock");
 	spin_init(&mm->pt_lock, "pt_lock");
+	range_lock_tree_init(&mm->range_locks, "mm_range");
 	vma_set_init(mm);
 	mm->users = 1;
 	return mm;
@@ -102,9 +115,14 @@ void mm_put(struct mm *mm)
 	if (!mm || fetch_sub(&mm->users, 1) != 1)
 		return;
 	BUG_ON(!cpumask_empty(&mm->cpus)); /* nobody may still run on it */
+	/* exit (and exec, for the old mm): the teardown's range_lock_all -
+	 * which, on the last reference, can never have to wait. */
+	struct range_lock all;
+	BUG_ON(!range_write_trylock(&mm->range_locks, &all, 0, RANGE_LOCK_END));
 	pgtable_free_all(mm); /* before the VMAs: shared objects' pages drop their PTE refs first */
 	vma_destroy_all(mm);
 	page_free(mm->pgd, 0);
+	range_unlock(&mm->range_locks, &all);
 	kfree(mm);
 }
 

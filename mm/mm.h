@@ -10,7 +10,9 @@
  *   - page faults take mmap_lock for read (mm.lock=global), or only the
  *     faulting VMA's read lock, found under an epoch (mm.lock=vma), or no
  *     lock but the PTE's split lock, validating the VMA's vm_lock_seq
- *     under it (mm.lock=spf, fault.c);
+ *     under it (mm.lock=spf, fault.c), or the read range lock of the
+ *     faulting page alone, reading the VMA as a vm_seq reader
+ *     (mm.lock=range, range_fault.c);
  *   - madvise(DONTNEED) clears PTEs under mmap_lock for read: it changes
  *     no VMA;
  *   - page-table entries of user pages are installed and cleared under the
@@ -20,7 +22,7 @@
  *   - cpus: bit i set while CPU i may hold translations of this mm (set when
  *     it switches to the mm, cleared when it switches away); TLB
  *     shootdowns go to those CPUs only.
- * Lock order: mmap_lock -> VMA write locks -> (a fault: one VMA read lock)
+ * Lock order: range lock (range_locks) -> mmap_lock -> VMA write locks -> (a fault: one VMA read lock)
  * -> pt_lock -> PTE split lock -> frame allocator -> run queues. */
 #pragma once
 #include "kernel/cpumask.h"
@@ -28,6 +30,7 @@
 #include "kernel/lib/list.h"
 #include "kernel/spinlock.h"
 #include "kernel/wait.h"
+#include "mm/range_lock.h"
 #include "mm/vma_tree.h"
 
 /* prot and flags, with Linux's values (mmap(2)). */
@@ -61,6 +64,7 @@
 #define VM_NOWRITE 0x20   /* may never become writable (MAP_SHARED of a read-only file) */
 
 struct shmem;
+struct mm_range;
 
 struct vma {
 	uint64_t start, end;   /* [start, end), page aligned */
@@ -93,6 +97,11 @@ struct vma {
 	 *     holding mmap_lock for write, read by anyone. */
 	int vm_refcnt;
 	uint64_t vm_lock_seq;
+	/* A seqcount over the fields above (mm.lock=range): odd while a writer
+	 * changes them (vma_seq_begin/end, vma_lock.h), each change being
+	 * short - a few stores, not a whole write section as vm_lock_seq's.
+	 * A range fault copies the fields between two even, equal reads. */
+	unsigned vm_seq;
 	uint64_t dbg_sum;              /* mm.debug: the fields' hash when mmap_lock was taken for write */
 	struct epoch_head eh;          /* freed after a grace period (vma_free) */
 };
@@ -122,6 +131,13 @@ struct mm {
 				     * new ones in their place (MAP_FIXED, MREMAP_FIXED): a lockless
 				     * reader must not show the gap in between (maps_read.c); cleared
 				     * by mmap_write_unlock() */
+	/* mm.lock=range (range_mm.h): every writer of the address space
+	 * write-locks the range it changes here BEFORE mmap_lock, in every
+	 * mode; a fault in mm.lock=range read-locks its page and needs no
+	 * other lock to read the VMA that maps it. */
+	struct range_lock_tree range_locks;
+	struct mm_range *range_writer;   /* under mmap_lock (write): the ranges the writer holding it locked,
+					  * or NULL (a writer with no range: exec's fresh mm) */
 	struct spinlock pt_lock;    /* installing upper-level page-table entries (pgtable.h);
 				     * each last-level table has its own split lock for its PTEs */
 	uint64_t brk_start, brk;    /* under mmap_lock */
@@ -142,6 +158,8 @@ enum mm_lock_mode {
 	MM_LOCK_VMA,    /* faults take the VMA's read lock under an epoch, mmap_lock only to fall back (6.4+) */
 	MM_LOCK_SPF,    /* speculative: no VMA lock at all, a per-VMA sequence count validated under the
 			 * PTE lock before the install (Dufour's SPF series; never merged) */
+	MM_LOCK_RANGE,  /* faults read-lock their page in a range lock, writers write-lock the range they
+			 * change; no mmap_lock, no VMA lock on the fault path (never merged) */
 };
 extern enum mm_lock_mode mm_lock_mode;
 void mm_init(void); /* boot: parse mm.lock= and say which mode runs */
@@ -213,6 +231,9 @@ int vma_prepare(struct mm *mm, unsigned n);
 int vma_insert(struct mm *mm, struct vma *v);              /* 0 or -ENOMEM; must not overlap */
 void vma_remove(struct mm *mm, struct vma *v);            /* after vma_prepare() */
 int vma_set_range(struct mm *mm, struct vma *v, uint64_t start, uint64_t end); /* 0 or -ENOMEM */
+/* Move a grows-down v's start down to start, its pgoff with it (stack
+ * growth): 0 or -ENOMEM. */
+int vma_grow_down(struct mm *mm, struct vma *v, uint64_t start);
 uint64_t vma_find_gap(struct mm *mm, uint64_t len, uint64_t low, uint64_t high); /* top-down; 0 if none */
 void vma_destroy_all(struct mm *mm);                       /* a dead mm: free every VMA */
 void vma_check(struct mm *mm); /* the tree's invariants and every VMA agreeing with it; BUG otherwise */

@@ -1,7 +1,8 @@
 /* mmap.c - mmap, munmap and brk: creating and removing mappings, and
  * choosing where a new one goes (get_unmapped_area).
  *
- * Every change holds mmap_lock for write.  Arguments are checked in the
+ * Every change holds its range lock (range_mode.h), then mmap_lock for
+ * write.  Arguments are checked in the
  * order Linux's do_mmap() / __do_munmap() / brk() check them, so the same
  * bad call fails with the same errno (user/oracle/mm_* compare with Linux).
  * Removing memory: the VMAs leave the set first, then their PTEs are
@@ -16,6 +17,8 @@
 #include "kernel/lib/string.h"
 #include "kernel/syscall.h"
 #include "mm/mmap_lock.h"
+#include "mm/mmstat.h"
+#include "mm/range_mode.h"
 #include "mm/vma_lock.h"
 #include "mm/shmem.h"
 
@@ -105,6 +108,9 @@ static int munmap_range(struct mm *mm, uint64_t start, uint64_t end, bool downgr
 	/* The tables of [floor, ceiling) serve no VMA any more: neighbours
 	 * outside it may fault meanwhile, never into it (tlb.c, span_free). */
 	uint64_t floor = prev ? prev->end : 0, ceiling = v ? v->start : USER_SPACE_END;
+	/* ... and only those under our range lock (mm.lock=range faults take
+	 * no mmap_lock: range_mode.h, the table-freeing rule). */
+	range_clamp_pgtables(mm, start, end, &floor, &ceiling);
 	if (downgrade) {
 		mmap_write_downgrade(mm);
 		downgrade = false;
@@ -137,9 +143,11 @@ long vm_munmap(struct mm *mm, uint64_t addr, uint64_t len)
 	len = ALIGN_UP(len, PAGE_SIZE);
 	if (!len)
 		return -EINVAL;
-	mmap_write_lock(mm);
+	struct mm_range mr;
+	mm_lock_range(mm, &mr, addr, addr + len);
 	long r = munmap_range(mm, addr, addr + len, true);
 	mmap_read_unlock(mm);
+	mm_range_release(mm, &mr);
 	return r;
 }
 
@@ -157,6 +165,68 @@ static long file_map_check(const struct vm_file *file, unsigned vflags)
 	return 0;
 }
 
+/* Where vm_mmap maps len bytes (the checks and the search of Linux's
+ * do_mmap up to get_unmapped_area), with that range write-locked and
+ * mmap_lock held for write: the address, or -errno with nothing held.
+ * "An mmap into a hole must lock the hole": the hole is found under
+ * mmap_lock.  Usually its range is free and a trylock takes it at once
+ * (a trylock never waits, so taking it under mmap_lock keeps the order).
+ * Otherwise mmap_lock must be dropped to wait for the range (never wait
+ * for a range holding mmap_lock), so the hole is checked again once both
+ * are held - another writer may have mapped it in between - and searched
+ * afresh if it is gone.  MAP_FIXED's range is its arguments: locked first. */
+static long mmap_lock_target(struct mm *mm, struct mm_range *mr, uint64_t addr, uint64_t len, unsigned flags,
+			     const struct vm_file *file)
+{
+	if (flags & MAP_FIXED) {
+		long r = get_unmapped_area(mm, addr, len, flags); /* arithmetic only */
+		if (READ_ONCE(mm->nvmas) > MAX_MAP_COUNT) /* Linux checks the map count first */
+			return -ENOMEM;
+		if (r < 0)
+			return r;
+		mm_lock_range(mm, mr, addr, addr + len);
+		if (mm->nvmas > MAX_MAP_COUNT) {
+			mm_unlock_range(mm, mr);
+			return -ENOMEM;
+		}
+		return (long)addr;
+	}
+	mmap_write_lock(mm);
+	uint64_t held = 0; /* a hole whose range we waited for, mmap_lock dropped meanwhile */
+	for (;;) {
+		long r = -ENOMEM;
+		if (mm->nvmas > MAX_MAP_COUNT)
+			goto fail;
+		uint64_t at = 0;
+		if (!file && (flags & MAP_TYPE) == MAP_PRIVATE && !addr)
+			at = thp_aligned_area(mm, len);
+		if (!at && (r = get_unmapped_area(mm, addr, len, flags)) < 0)
+			goto fail;
+		at = at ? at : (uint64_t)r;
+		if (held) {
+			if (range_free(mm, held, held + len))
+				return (long)held;
+			mmstat_inc(MMSTAT_RANGE_GAP_RECHECK); /* mapped by another writer while we waited */
+			mm_unlock_range(mm, mr);
+		} else if (range_write_trylock(&mm->range_locks, &mr->lock[0], at, at + len)) {
+			mr->n = 1;
+			mm->range_writer = mr;
+			return (long)at;
+		} else {
+			mmap_write_unlock(mm);
+		}
+		mm_lock_range(mm, mr, at, at + len);
+		held = at;
+		continue;
+fail:
+		if (held)
+			mm_unlock_range(mm, mr);
+		else
+			mmap_write_unlock(mm);
+		return r;
+	}
+}
+
 long vm_mmap(struct mm *mm, uint64_t addr, uint64_t len, unsigned prot, unsigned flags, const struct vm_file *file)
 {
 	if (flags & MAP_FIXED_NOREPLACE)
@@ -171,16 +241,11 @@ long vm_mmap(struct mm *mm, uint64_t addr, uint64_t len, unsigned prot, unsigned
 	uint64_t pgoff = file ? file->pgoff : 0;
 	if (pgoff + (len >> PAGE_SHIFT) < pgoff)
 		return -EOVERFLOW;
-	mmap_write_lock(mm);
-	long r = -ENOMEM;
-	if (mm->nvmas > MAX_MAP_COUNT)
-		goto out;
-	uint64_t aligned = 0;
-	if (!file && (flags & MAP_TYPE) == MAP_PRIVATE && !(flags & MAP_FIXED) && !addr)
-		aligned = thp_aligned_area(mm, len);
-	if (!aligned && (r = get_unmapped_area(mm, addr, len, flags)) < 0)
-		goto out;
-	addr = aligned ? aligned : (uint64_t)r;
+	struct mm_range mr;
+	long r = mmap_lock_target(mm, &mr, addr, len, flags, file);
+	if (r < 0)
+		return r;
+	addr = (uint64_t)r;
 	if ((flags & MAP_FIXED_NOREPLACE) && !range_free(mm, addr, addr + len)) {
 		r = -EEXIST;
 		goto out;
@@ -255,7 +320,7 @@ long vm_mmap(struct mm *mm, uint64_t addr, uint64_t len, unsigned prot, unsigned
 fail:
 	vma_free(v);
 out:
-	mmap_write_unlock(mm);
+	mm_unlock_range(mm, &mr); /* before MAP_POPULATE's faults: they read-lock these pages */
 	if (r >= 0 && (flags & MAP_POPULATE) && (prot & (PROT_READ | PROT_WRITE | PROT_EXEC)))
 		for (uint64_t a = (uint64_t)r; a < (uint64_t)r + len; a += PAGE_SIZE)
 			if (mm_fault(mm, a, (prot & PROT_WRITE) ? FAULT_WRITE : FAULT_READ))
@@ -269,7 +334,9 @@ void vm_mark_stack(struct mm *mm, uint64_t addr)
 	struct vma *v = vma_find(mm, addr);
 	if (v) {
 		vma_start_write(v);
-		v->flags |= VM_STACK | VM_GROWSDOWN; /* the initial stack grows down on faults below it (fault.c) */
+		vma_seq_begin(v);
+		WRITE_ONCE(v->flags, v->flags | VM_STACK | VM_GROWSDOWN); /* it grows down on faults below it (fault.c) */
+		vma_seq_end(v);
 	}
 	mmap_write_unlock(mm);
 }
@@ -278,10 +345,26 @@ void vm_mark_stack(struct mm *mm, uint64_t addr)
 
 void vm_set_brk_base(struct mm *mm, uint64_t base) { mm->brk_start = mm->brk = base; }
 
+/* brk's range: between the current break (read with no lock, checked
+ * again under mmap_lock) and the new one - at least a page. */
+static uint64_t brk_lock(struct mm *mm, struct mm_range *mr, uint64_t brk)
+{
+	for (;;) {
+		uint64_t old_end = ALIGN_UP(READ_ONCE(mm->brk), PAGE_SIZE), new_end = ALIGN_UP(brk, PAGE_SIZE);
+		if (brk < READ_ONCE(mm->brk_start) || brk > USER_TOP)
+			new_end = old_end; /* a query (brk(0)) or refused: changes nothing */
+		uint64_t lo = MIN(old_end, new_end), hi = MAX(old_end, new_end);
+		mm_lock_range(mm, mr, lo, MAX(hi, lo + PAGE_SIZE));
+		if (ALIGN_UP(mm->brk, PAGE_SIZE) == old_end)
+			return old_end;
+		mm_unlock_range(mm, mr); /* another thread's brk moved it: lock the new span */
+	}
+}
+
 long vm_brk(struct mm *mm, uint64_t brk)
 {
-	mmap_write_lock(mm);
-	uint64_t old_end = ALIGN_UP(mm->brk, PAGE_SIZE), new_end = ALIGN_UP(brk, PAGE_SIZE);
+	struct mm_range mr;
+	uint64_t old_end = brk_lock(mm, &mr, brk), new_end = ALIGN_UP(brk, PAGE_SIZE);
 	if (brk < mm->brk_start || brk > USER_TOP)
 		goto out;
 	if (new_end == old_end) {
@@ -311,7 +394,7 @@ long vm_brk(struct mm *mm, uint64_t brk)
 	}
 out:
 	brk = mm->brk;
-	mmap_write_unlock(mm);
+	mm_unlock_range(mm, &mr);
 	return (long)brk;
 }
 

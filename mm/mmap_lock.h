@@ -49,6 +49,7 @@ static inline void mmap_write_section_end(struct mm *mm)
 		vma_check(mm);
 		vma_debug_verify(mm);
 	}
+	mm->range_writer = NULL; /* (range_mode.h) the next write section names its own ranges */
 	smp_store_release(&mm->mm_lock_seq, mm->mm_lock_seq + 1);
 	/* After the seq (release orders the two): a lockless reader that reads
 	 * the flag clear and then the seq unchanged knows no replacement was

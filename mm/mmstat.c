@@ -52,6 +52,16 @@ const char *const mmstat_names[MMSTAT_NR] = {
 	[MMSTAT_SPF_FALLBACK_NOVMA] = "spf_fallback_novma",
 	[MMSTAT_SPF_FALLBACK_ACCESS] = "spf_fallback_access",
 	[MMSTAT_SPF_FALLBACK_OTHER] = "spf_fallback_other",
+	[MMSTAT_FAULT_RANGE] = "fault_range",
+	[MMSTAT_RANGE_SUCCESS] = "range_success",
+	[MMSTAT_RANGE_TRYLOCK_FAIL] = "range_trylock_fail",
+	[MMSTAT_RANGE_FAULT_WAIT] = "range_fault_wait",
+	[MMSTAT_RANGE_WRITER_WAIT] = "range_writer_wait",
+	[MMSTAT_RANGE_SNAP_RETRY] = "range_snapshot_retry",
+	[MMSTAT_RANGE_FALLBACK] = "range_fallback",
+	[MMSTAT_RANGE_CONTAGION] = "range_contagion",
+	[MMSTAT_RANGE_GAP_RECHECK] = "range_gap_recheck_failed",
+	[MMSTAT_RANGE_PT_KEPT] = "range_pt_kept",
 };
 
 /* One cache line of counters per CPU and item row: slot[cpu].v[item]. */

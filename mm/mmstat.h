@@ -61,6 +61,18 @@ enum mmstat_item {
 	MMSTAT_SPF_FALLBACK_NOVMA, /* ... no VMA at the address (SIGSEGV or a growing stack: decided locked) */
 	MMSTAT_SPF_FALLBACK_ACCESS, /* ... the VMA forbids the access (SIGSEGV decided locked) */
 	MMSTAT_SPF_FALLBACK_OTHER, /* ... a PTE there already (COW, stale TLB), shared object, out of memory */
+	MMSTAT_FAULT_RANGE,        /* faults taken in mm.lock=range (any outcome) */
+	MMSTAT_RANGE_SUCCESS,      /* ... resolved under the page's range lock alone: no mmap_lock, no VMA lock */
+	MMSTAT_RANGE_TRYLOCK_FAIL, /* ... whose range_read_trylock failed: took the sleeping range_read_lock */
+	MMSTAT_RANGE_FAULT_WAIT,   /* ... that then had to wait for a conflicting range (a writer over the page) */
+	MMSTAT_RANGE_WRITER_WAIT,  /* writers (mmap, munmap, ...) that waited for their range lock */
+	MMSTAT_RANGE_SNAP_RETRY,   /* range faults that re-read the VMA: vm_seq odd or moved, or a split's gap */
+	MMSTAT_RANGE_FALLBACK,     /* range faults that fell back to mmap_lock (no VMA: SIGSEGV / stack; retries out) */
+	MMSTAT_RANGE_CONTAGION,    /* writers that rewrote a VMA reaching outside their locked range (split,
+				    * merge, growth): covered by vm_seq, never by widening the lock */
+	MMSTAT_RANGE_GAP_RECHECK,  /* mmap/mremap: the gap found, then range-locked, was taken meanwhile: retried */
+	MMSTAT_RANGE_PT_KEPT,      /* munmaps that left page tables at their ends for later (the range lock did
+				    * not cover the tables' span and could not be widened to) */
 	MMSTAT_NR
 };
 

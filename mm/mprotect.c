@@ -13,6 +13,8 @@
 #include "kernel/proc.h"
 #include "kernel/syscall.h"
 #include "mm/mmap_lock.h"
+#include "mm/mmstat.h"
+#include "mm/range_mode.h"
 #include "mm/vma_lock.h"
 
 #define PROT_SEM 0x8
@@ -43,7 +45,9 @@ static int mprotect_fixup(struct mm *mm, struct mmu_gather *tlb, struct vma **vp
 	if (v->end > end && !vma_split(mm, v, end))
 		return -ENOMEM;
 	vma_start_write(v); /* before the PTEs change: no fault may install old rights after */
-	v->prot = prot;
+	vma_seq_begin(v);
+	WRITE_ONCE(v->prot, prot);
+	vma_seq_end(v);
 	*vp = vma_merge_neighbours(mm, v);
 	change_prot_range(tlb, start, end, prot, (*vp)->flags);
 	return 0;
@@ -66,7 +70,11 @@ long vm_mprotect(struct mm *mm, uint64_t start, uint64_t len, unsigned prot)
 	if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_SEM))
 		return -EINVAL;
 	prot &= PROT_READ | PROT_WRITE | PROT_EXEC;
-	mmap_write_lock(mm);
+	/* The range is the arguments'; PROT_GROWSDOWN moves its start down to
+	 * the VMA's, which is known only under mmap_lock: lock from the
+	 * lowest user address then (rare: only a grows-down stack). */
+	struct mm_range mr;
+	mm_lock_range(mm, &mr, (grows & PROT_GROWSDOWN) ? 0 : start, end);
 	struct mmu_gather tlb;
 	tlb_gather_init(&tlb, mm);
 	long r = -ENOMEM;
@@ -104,7 +112,7 @@ long vm_mprotect(struct mm *mm, uint64_t start, uint64_t len, unsigned prot)
 		r = -ENOMEM;
 out:
 	tlb_finish(&tlb);
-	mmap_write_unlock(mm);
+	mm_unlock_range(mm, &mr);
 	return r;
 }
 
@@ -117,6 +125,38 @@ static bool madvise_valid(int advice)
 		return true;
 	}
 	return false;
+}
+
+/* madvise in mm.lock=range: the range lock alone, no mmap_lock - the
+ * faults it races with take none either, and a writer elsewhere in the
+ * same VMA (onevma's mprotect) no longer stalls it.  What mmap_lock gave:
+ *   - the page tables of [start, end) stay linked: a writer unlinks a
+ *     table only under a range lock covering its span (range_mode.h),
+ *     which would conflict with ours;
+ *   - no VMA comes or goes in [start, end): every writer that maps or
+ *     unmaps there holds a conflicting range.  So the whole range is
+ *     zapped - a hole has no PTEs - and only the return value asks which
+ *     parts are mapped (range_covered; under mmap_lock if a writer's
+ *     split keeps showing a moment's gap).
+ * Then release the range (mr). */
+static long madvise_ranged(struct mm *mm, struct mm_range *mr, uint64_t start, uint64_t end, bool zap)
+{
+	if (zap) {
+		struct mmu_gather tlb;
+		tlb_gather_init(&tlb, mm);
+		zap_range(&tlb, start, end);
+		tlb_finish(&tlb);
+	}
+	int c = -EAGAIN;
+	for (int tries = 0; c < 0 && tries < 8; tries++)
+		c = range_covered(mm, start, end);
+	if (c < 0) {
+		mmap_read_lock(mm); /* no write section now: a definite answer */
+		c = range_covered(mm, start, end);
+		mmap_read_unlock(mm);
+	}
+	mm_range_release(mm, mr);
+	return c ? 0 : -ENOMEM;
 }
 
 long vm_madvise(struct mm *mm, uint64_t start, uint64_t len_in, int advice)
@@ -134,7 +174,14 @@ long vm_madvise(struct mm *mm, uint64_t start, uint64_t len_in, int advice)
 	if (end == start)
 		return 0;
 	bool zap = advice == MADV_DONTNEED || advice == MADV_FREE;
-	/* Dropping pages needs no change to the VMA set: the read lock does. */
+	/* Dropping pages needs no change to the VMA set: the read lock does,
+	 * after the range (a range fault must not install a page of the range
+	 * while its PTEs are cleared and shot down). */
+	struct mm_range mr = { .n = 1 };
+	if (range_write_lock(&mm->range_locks, &mr.lock[0], start, end))
+		mmstat_inc(MMSTAT_RANGE_WRITER_WAIT);
+	if (READ_ONCE(mm_lock_mode) == MM_LOCK_RANGE)
+		return madvise_ranged(mm, &mr, start, end, zap);
 	mmap_read_lock(mm);
 	struct mmu_gather tlb;
 	tlb_gather_init(&tlb, mm);
@@ -151,6 +198,7 @@ long vm_madvise(struct mm *mm, uint64_t start, uint64_t len_in, int advice)
 		r = -ENOMEM;
 	tlb_finish(&tlb);
 	mmap_read_unlock(mm);
+	mm_range_release(mm, &mr);
 	return r;
 }
 

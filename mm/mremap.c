@@ -6,18 +6,30 @@
  * moved across (the frames themselves stay where they are), and the old
  * range is unmapped - one TLB shootdown for the old addresses.
  * MREMAP_FIXED moves to a caller-chosen address, unmapping what was there.
- * Argument checks follow Linux's do_mremap() order. */
+ * Argument checks follow Linux's do_mremap() order.
+ * Range locks (range_mode.h): the old place (with the room it may grow
+ * into) and the new one, taken before mmap_lock; a new place found by a
+ * search is locked on a second pass and checked free again. */
 #include "mm/mm.h"
 #include "mm/mmap_internal.h"
 #include "kernel/errno.h"
 #include "kernel/proc.h"
 #include "kernel/syscall.h"
 #include "mm/mmap_lock.h"
+#include "mm/mmstat.h"
+#include "mm/range_mode.h"
 #include "mm/vma_lock.h"
 
 #define MREMAP_MAYMOVE 1
 #define MREMAP_FIXED 2
 #define MREMAP_DONTUNMAP 4
+
+/* The end of [start, start + len), or the top of the range lock's space
+ * when that overflows (a bad length fails later, under the lock). */
+static uint64_t range_end(uint64_t start, uint64_t len)
+{
+	return len > RANGE_LOCK_END - start ? RANGE_LOCK_END : start + len;
+}
 
 /* The VMA [addr, addr + old_len) lies in, if it lies in one: Linux's
  * vma_to_resize().  -EFAULT when it does not. */
@@ -124,8 +136,31 @@ static bool vma_expandable(struct mm *mm, struct vma *v, uint64_t delta)
 	return !next || next->start >= end;
 }
 
-static long mremap_to(struct mm *mm, uint64_t addr, uint64_t old_len, uint64_t new_addr, uint64_t new_len,
-		      unsigned flags)
+/* Returned when the place a mapping moves to is not under the writer's
+ * range locks yet: vm_mremap drops everything, locks it too and starts
+ * again (the same "lock the hole, then check it again" as mmap). */
+#define MREMAP_RELOCK (-EAGAIN)
+
+/* Where a moving mremap goes (hint: as get_unmapped_area's) - a free range
+ * the writer holds a range lock on - or -errno, or MREMAP_RELOCK with the
+ * place found in *want. */
+static long pick_target(struct mm *mm, struct mm_range *mr, uint64_t hint, uint64_t len, uint64_t *want)
+{
+	if (*want && mm_range_covers(mr, *want, *want + len)) {
+		struct vma *v = vma_find_next(mm, *want);
+		if (!v || v->start >= *want + len)
+			return (long)*want;
+		mmstat_inc(MMSTAT_RANGE_GAP_RECHECK); /* mapped by another writer while we were unlocked */
+	}
+	long r = get_unmapped_area(mm, hint, len, 0);
+	if (r < 0 || mm_range_covers(mr, (uint64_t)r, (uint64_t)r + len))
+		return r;
+	*want = (uint64_t)r;
+	return MREMAP_RELOCK;
+}
+
+static long mremap_to(struct mm *mm, struct mm_range *mr, uint64_t *want, uint64_t addr, uint64_t old_len,
+		      uint64_t new_addr, uint64_t new_len, unsigned flags)
 {
 	if (new_addr & (PAGE_SIZE - 1))
 		return -EINVAL;
@@ -155,7 +190,7 @@ static long mremap_to(struct mm *mm, uint64_t addr, uint64_t old_len, uint64_t n
 	if (!v)
 		return r;
 	if (!(flags & MREMAP_FIXED)) {
-		if ((r = get_unmapped_area(mm, new_addr, new_len, 0)) < 0)
+		if ((r = pick_target(mm, mr, new_addr, new_len, want)) < 0)
 			return r;
 		new_addr = (uint64_t)r;
 	}
@@ -166,21 +201,9 @@ static long mremap_to(struct mm *mm, uint64_t addr, uint64_t old_len, uint64_t n
 	return move_vma(mm, v, new_addr, new_len, flags & MREMAP_DONTUNMAP);
 }
 
-long vm_mremap(struct mm *mm, uint64_t addr, uint64_t old_len, uint64_t new_len, unsigned flags, uint64_t new_addr)
+static long mremap_locked(struct mm *mm, struct mm_range *mr, uint64_t *want, uint64_t addr, uint64_t old_len,
+			  uint64_t new_len, unsigned flags, uint64_t new_addr)
 {
-	if (flags & ~(MREMAP_FIXED | MREMAP_MAYMOVE | MREMAP_DONTUNMAP))
-		return -EINVAL;
-	if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE))
-		return -EINVAL;
-	if ((flags & MREMAP_DONTUNMAP) && (!(flags & MREMAP_MAYMOVE) || old_len != new_len))
-		return -EINVAL;
-	if (addr & (PAGE_SIZE - 1))
-		return -EINVAL;
-	old_len = ALIGN_UP(old_len, PAGE_SIZE);
-	new_len = ALIGN_UP(new_len, PAGE_SIZE);
-	if (!new_len)
-		return -EINVAL;
-	mmap_write_lock(mm);
 	long r = -EFAULT;
 	struct vma *v = vma_find(mm, addr);
 	if (!v)
@@ -190,7 +213,7 @@ long vm_mremap(struct mm *mm, uint64_t addr, uint64_t old_len, uint64_t new_len,
 		goto out;
 	}
 	if (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) {
-		r = mremap_to(mm, addr, old_len, new_addr, new_len, flags);
+		r = mremap_to(mm, mr, want, addr, old_len, new_addr, new_len, flags);
 		goto out;
 	}
 	if (old_len >= new_len) { /* shrink (or nothing) in place */
@@ -211,7 +234,7 @@ long vm_mremap(struct mm *mm, uint64_t addr, uint64_t old_len, uint64_t new_len,
 	}
 	r = -ENOMEM;
 	if (flags & MREMAP_MAYMOVE) {
-		long a = get_unmapped_area(mm, 0, new_len, 0);
+		long a = pick_target(mm, mr, 0, new_len, want);
 		if (a < 0) {
 			r = a;
 			goto out;
@@ -224,7 +247,40 @@ long vm_mremap(struct mm *mm, uint64_t addr, uint64_t old_len, uint64_t new_len,
 			r = move_vma(mm, v, (uint64_t)a, new_len, false);
 	}
 out:
-	mmap_write_unlock(mm);
+	return r;
+}
+
+long vm_mremap(struct mm *mm, uint64_t addr, uint64_t old_len, uint64_t new_len, unsigned flags, uint64_t new_addr)
+{
+	if (flags & ~(MREMAP_FIXED | MREMAP_MAYMOVE | MREMAP_DONTUNMAP))
+		return -EINVAL;
+	if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE))
+		return -EINVAL;
+	if ((flags & MREMAP_DONTUNMAP) && (!(flags & MREMAP_MAYMOVE) || old_len != new_len))
+		return -EINVAL;
+	if (addr & (PAGE_SIZE - 1))
+		return -EINVAL;
+	old_len = ALIGN_UP(old_len, PAGE_SIZE);
+	new_len = ALIGN_UP(new_len, PAGE_SIZE);
+	if (!new_len)
+		return -EINVAL;
+	/* The ranges: the old place with room to grow in place, and the new
+	 * place when it is known (MREMAP_FIXED, valid) or was found on an
+	 * earlier pass (*want); mremap_locked says when it needs one it lacks. */
+	uint64_t want = 0, old_end = range_end(addr, MAX(old_len, new_len));
+	bool fixed = (flags & MREMAP_FIXED) && !(new_addr & (PAGE_SIZE - 1)) && new_len <= USER_TOP &&
+		     new_addr <= USER_TOP - new_len;
+	long r;
+	do {
+		struct mm_range mr;
+		if (fixed || want)
+			mm_lock_ranges(mm, &mr, addr, old_end, fixed ? new_addr : want,
+				       (fixed ? new_addr : want) + new_len);
+		else
+			mm_lock_range(mm, &mr, addr, old_end);
+		r = mremap_locked(mm, &mr, &want, addr, old_len, new_len, flags, new_addr);
+		mm_unlock_range(mm, &mr);
+	} while (r == MREMAP_RELOCK);
 	return r;
 }
 

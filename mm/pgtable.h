@@ -15,6 +15,11 @@
  *     walker holding mmap_lock (read) or the read lock of a VMA in the
  *     span (mm.lock=vma) may read upper-level entries without a lock: an
  *     entry, once present, stays valid while it walks.
+ *   - and only when the unmapping writer's range lock covers the table's
+ *     whole span (range_clamp_pgtables, range_mode.h): a fault in
+ *     mm.lock=range walks and allocates tables holding only its page's
+ *     range lock, no mmap_lock; a table whose span the writer cannot lock
+ *     without waiting is left linked, for a later munmap or exit;
  *   - a last-level table is unlinked with its split lock held (and pt_lock
  *     inside it), its split lock freed a grace period later (ptl_retire):
  *     a speculative fault (mm.lock=spf), which holds no VMA lock, walks

@@ -161,8 +161,8 @@ static int range_wait(struct range_lock *r, bool killable)
 	return ret;
 }
 
-/* Queue r and wait until it is granted: 0, or -EINTR (r dequeued) if
- * killable and the process is being killed first. */
+/* Queue r and wait until it is granted: 0 at once, 1 after waiting, or
+ * -EINTR (r dequeued) if killable and the process is being killed first. */
 static int range_lock_common(struct range_lock_tree *t, struct range_lock *r, uint64_t start, uint64_t end,
 			     bool writer, bool killable)
 {
@@ -182,6 +182,8 @@ static int range_lock_common(struct range_lock_tree *t, struct range_lock *r, ui
 		ret = 0; /* granted after all: keep it */
 	if (ret)
 		range_dequeue(t, r); /* as if unlocked: later requests stop waiting for us */
+	else
+		ret = 1;
 	t->waits++;
 	t->wait_cycles += range_lock_cycles() - t0;
 	range_lock_check(t);
@@ -189,19 +191,20 @@ static int range_lock_common(struct range_lock_tree *t, struct range_lock *r, ui
 	return ret;
 }
 
-void range_read_lock(struct range_lock_tree *t, struct range_lock *r, uint64_t start, uint64_t end)
+bool range_read_lock(struct range_lock_tree *t, struct range_lock *r, uint64_t start, uint64_t end)
 {
-	range_lock_common(t, r, start, end, false, false);
+	return range_lock_common(t, r, start, end, false, false) > 0;
 }
 
-void range_write_lock(struct range_lock_tree *t, struct range_lock *r, uint64_t start, uint64_t end)
+bool range_write_lock(struct range_lock_tree *t, struct range_lock *r, uint64_t start, uint64_t end)
 {
-	range_lock_common(t, r, start, end, true, false);
+	return range_lock_common(t, r, start, end, true, false) > 0;
 }
 
 int range_write_lock_killable(struct range_lock_tree *t, struct range_lock *r, uint64_t start, uint64_t end)
 {
-	return range_lock_common(t, r, start, end, true, true);
+	int ret = range_lock_common(t, r, start, end, true, true);
+	return ret > 0 ? 0 : ret;
 }
 
 static bool range_trylock(struct range_lock_tree *t, struct range_lock *r, uint64_t start, uint64_t end,

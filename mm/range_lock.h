@@ -101,9 +101,11 @@ struct range_lock_stats {
 
 void range_lock_tree_init(struct range_lock_tree *t, const char *name);
 
-/* Sleep (uninterruptibly) until [start, end) is ours. */
-void range_read_lock(struct range_lock_tree *t, struct range_lock *r, uint64_t start, uint64_t end);
-void range_write_lock(struct range_lock_tree *t, struct range_lock *r, uint64_t start, uint64_t end);
+/* Sleep (uninterruptibly) until [start, end) is ours: true if it had to
+ * wait for a conflicting request (callers count contention), false if it
+ * was granted at once. */
+bool range_read_lock(struct range_lock_tree *t, struct range_lock *r, uint64_t start, uint64_t end);
+bool range_write_lock(struct range_lock_tree *t, struct range_lock *r, uint64_t start, uint64_t end);
 /* The same, or -EINTR (r not held, nothing to undo) if the process is
  * killed while waiting; 0 once held. */
 int range_write_lock_killable(struct range_lock_tree *t, struct range_lock *r, uint64_t start, uint64_t end);

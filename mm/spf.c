@@ -97,14 +97,7 @@ static enum spf_fail spf_snapshot(struct mm *mm, uint64_t addr, struct vma **vp,
 	uint64_t s = smp_load_acquire(&v->vm_lock_seq);
 	if (s == smp_load_acquire(&mm->mm_lock_seq) || !smp_load_acquire(&v->vm_refcnt))
 		return SPF_AGAIN_SEQ; /* write-locked now, or removed from the tree after our lookup */
-	snap->start = READ_ONCE(v->start);
-	snap->end = READ_ONCE(v->end);
-	snap->prot = READ_ONCE(v->prot);
-	snap->flags = READ_ONCE(v->flags);
-	snap->file_data = READ_ONCE(v->file_data);
-	snap->file_size = READ_ONCE(v->file_size);
-	snap->pgoff = READ_ONCE(v->pgoff);
-	snap->shm = READ_ONCE(v->shm);
+	fault_copy_vma(snap, v);
 	smp_rmb(); /* the copy before the re-read (read_seqcount_retry) */
 	if (READ_ONCE(v->vm_lock_seq) != s || addr < snap->start || addr >= snap->end)
 		return SPF_AGAIN_SEQ;

@@ -5,7 +5,9 @@
  * by address, each entry pointing at its struct vma.  Lookups run under
  * mmap_lock (read or write) or, in the fault path of mm.lock=vma, under
  * an epoch with no lock at all; every change runs under mmap_lock held for
- * write (asserted) and write-locks the VMAs it changes first.  Replaced
+ * write (asserted) and write-locks the VMAs it changes first, and a change
+ * to the fields of a VMA in the tree is a vm_seq write section (range
+ * faults read them with no lock: vma_set_range, vma_grow_down, merges).  Replaced
  * tree nodes and removed VMAs are freed through call_epoch(), a grace
  * period later (readers may still be looking at them), into per-CPU pools
  * that the next allocations take from (objpool.h).  A change that needs tree
@@ -22,6 +24,7 @@
 #include "mm/mmap_internal.h"
 #include "mm/mmstat.h"
 #include "mm/objpool.h"
+#include "mm/range_mode.h"
 #include "mm/vma_lock.h"
 #include "mm/shmem.h"
 #include "mm/slab.h"
@@ -93,16 +96,40 @@ void vma_remove(struct mm *mm, struct vma *v)
 	mm->nvmas--;
 }
 
+/* The tree and v's range, inside the caller's vm_seq section. */
+static int set_range_seq(struct mm *mm, struct vma *v, uint64_t start, uint64_t end)
+{
+	range_note_contagion(mm, v, start, end);
+	int r = vt_update(&mm->vmas, v->start, start, end, v);
+	BUG_ON(r == -EEXIST || r == -EINVAL || r == -ENOENT);
+	if (!r) {
+		WRITE_ONCE(v->start, start);
+		WRITE_ONCE(v->end, end);
+	}
+	return r;
+}
+
 int vma_set_range(struct mm *mm, struct vma *v, uint64_t start, uint64_t end)
 {
 	mmap_assert_write_locked(mm);
 	vma_start_write(v);
-	int r = vt_update(&mm->vmas, v->start, start, end, v);
-	BUG_ON(r == -EEXIST || r == -EINVAL || r == -ENOENT);
-	if (!r) {
-		v->start = start;
-		v->end = end;
-	}
+	vma_seq_begin(v);
+	int r = set_range_seq(mm, v, start, end);
+	vma_seq_end(v);
+	return r;
+}
+
+int vma_grow_down(struct mm *mm, struct vma *v, uint64_t start)
+{
+	mmap_assert_write_locked(mm);
+	vma_start_write(v);
+	vma_seq_begin(v); /* pgoff and start in one section: a range fault never sees one without the other */
+	uint64_t pgoff = v->pgoff;
+	WRITE_ONCE(v->pgoff, pgoff - ((v->start - start) >> PAGE_SHIFT)); /* anonymous pgoff moves with the start (Linux) */
+	int r = set_range_seq(mm, v, start, v->end);
+	if (r)
+		WRITE_ONCE(v->pgoff, pgoff);
+	vma_seq_end(v);
 	return r;
 }
 
@@ -199,6 +226,7 @@ struct vma *vma_dup(const struct vma *v)
 	n->mm = NULL;
 	n->vm_refcnt = 0;
 	n->vm_lock_seq = UINT64_MAX;
+	n->vm_seq = 0;
 	if (v->file_path && !(n->file_path = kstrdup(v->file_path))) {
 		objpool_put(&vma_pool, n);
 		return NULL;
@@ -288,14 +316,20 @@ static void vma_absorb(struct mm *mm, struct vma *a, struct vma *b)
 {
 	vma_start_write(a);
 	uint64_t end = b->end;
+	/* b leaves the tree first (it may not overlap a's new range): a range
+	 * fault in b's pages that looks now finds no VMA while mm_lock_seq is
+	 * odd and looks again (range_mode.c); one that copied b uses b's
+	 * fields, which were right for its page and stay so. */
+	vma_remove(mm, b);
+	vma_seq_begin(a); /* file_size and end together */
 	if ((a->flags & VM_FILE) && a->file_size <= a->end - a->start) {
 		/* a's bytes ended inside a: b must have none (checked) */
 	} else if (a->flags & VM_FILE) {
-		a->file_size = (a->end - a->start) + b->file_size;
+		WRITE_ONCE(a->file_size, (a->end - a->start) + b->file_size);
 	}
-	vma_remove(mm, b);
 	vma_free(b);
-	vma_set_range(mm, a, a->start, end);
+	set_range_seq(mm, a, a->start, end);
+	vma_seq_end(a);
 	mmstat_inc(MMSTAT_VMA_MERGE);
 }
 

@@ -18,6 +18,7 @@
  * deadlock) -> page-table locks.  A reader takes one VMA's read lock and
  * then page-table locks, never mmap_lock while holding it. */
 #pragma once
+#include "kernel/atomic.h"
 #include "mm/mm.h"
 
 #define VMA_LOCK_OFFSET 0x40000000 /* vm_refcnt >= this: a writer is draining readers */
@@ -38,6 +39,19 @@ void vma_start_write_range(struct mm *mm, uint64_t start, uint64_t end);
 bool vma_is_write_locked(const struct vma *v);
 /* mm.debug: BUG unless v is write-locked. */
 void vma_assert_write_locked(const struct vma *v);
+
+/* vm_seq (mm.lock=range; struct vma): a writer that changes fields of a
+ * VMA a lockless reader may have found brackets the stores with these,
+ * after vma_start_write.  Sections are a few stores long and never nest. */
+static inline void vma_seq_begin(struct vma *v)
+{
+	WRITE_ONCE(v->vm_seq, v->vm_seq + 1); /* odd: readers retry */
+	smp_wmb();                            /* before any field store */
+}
+static inline void vma_seq_end(struct vma *v)
+{
+	smp_store_release(&v->vm_seq, v->vm_seq + 1); /* even again, after every field store */
+}
 
 /* In the tree (refcount 1, write-locked: nobody reads it before the
  * writer is done) / out of it (waits for transient readers; v must be

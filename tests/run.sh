@@ -131,7 +131,7 @@ tail_log() {
 # "mm: mm.lock=MODE ..." at KERN_NOTICE, which `quiet` hides: those boots
 # say `quiet loglevel=6` (warnings and notices; nothing else the kernel
 # prints is a notice).
-LOCK_MODES="global vma spf"
+LOCK_MODES="global vma spf range"
 # announced_lock_mode: the mode(s) this boot's log says it booted in
 # (mm_init's notice; not its warning about a mode it does not have, nor a
 # switch through /proc/mm_lock that a test made), space-separated.
@@ -301,6 +301,7 @@ LOCK_MODE=global expect_boot lock-mode-global 2 128M 33 "ktest=boot.symbol mm.lo
 LOCK_MODE=vma expect_boot lock-mode-vma 2 128M 33 "ktest=boot.symbol mm.lock=vma" '^ok 1 boot.symbol_lookup$'
 LOCK_MODE=spf expect_boot lock-mode-spf 2 128M 33 "ktest=boot.symbol,spf. mm.lock=spf" '^ok [0-9]+ boot.symbol_lookup$' \
 	'^ok [0-9]+ spf.validates_and_falls_back$' '^ok [0-9]+ spf.unlinked_table_lock_outlives_readers$'
+LOCK_MODE=range expect_boot lock-mode-range 2 128M 33 "ktest=boot.symbol mm.lock=range" '^ok 1 boot.symbol_lookup$'
 LOCK_MODE=vma expect_boot lock-mode-default 2 128M 33 "ktest=boot.symbol" '^ok 1 boot.symbol_lookup$'
 LOCK_MODE=vma expect_boot lock-mode-bogus 2 128M 33 "ktest=boot.symbol mm.lock=bogus" \
 	'^mm: mm\.lock=bogus is not a lock mode this kernel has; using vma$' '^ok 1 boot.symbol_lookup$'
@@ -631,7 +632,7 @@ done
 # lock mode.  (Not on 4 CPUs: 4 vCPUs on 2 host cores with the checks on
 # can outlast the timeout when the host is busy.)
 for mode in $LOCK_MODES; do
-	BATCH_TAG=debug batch_boot user /tests $mode 2 mm.debug mm_race_private_maps mm_race_fault_munmap mm_race_pt_neighbour mm_race_spf_table
+	BATCH_TAG=debug batch_boot user /tests $mode 2 mm.debug mm_race_private_maps mm_race_fault_munmap mm_race_pt_neighbour mm_race_spf_table mm_race_range
 	[ ${#batch_names[@]} -gt 0 ] || continue
 	if grep -q '^\[ *[0-9.]*\] cpu0: mm: mm.debug: the VMA tree is checked' "$OUT/batch-user-debug-$mode-cpus2.serial.log"; then
 		ok "batch-user-debug-$mode-cpus2: booted with mm.debug"

@@ -189,7 +189,7 @@ long mmstat(const char *key) { return stat_of("/proc/mmstat", key); }
 
 const char *mm_lock_mode(void)
 {
-	long g = mmstat("fault_global"), v = mmstat("fault_vma"), s = mmstat("fault_spf");
+	long g = mmstat("fault_global"), v = mmstat("fault_vma"), s = mmstat("fault_spf"), r = mmstat("fault_range");
 	char *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (g < 0 || v < 0 || p == MAP_FAILED)
 		return "unknown";
@@ -199,6 +199,8 @@ const char *mm_lock_mode(void)
 	 * fresh region's first fault has no page table yet: it falls back) */
 	if (s >= 0 && mmstat("fault_spf") > s)
 		return "spf";
+	if (r >= 0 && mmstat("fault_range") > r) /* (every fault of mm.lock=range, fallbacks too) */
+		return "range";
 	return mmstat("fault_vma") > v ? "vma" : mmstat("fault_global") > g ? "global" : "unknown";
 }
 

@@ -36,7 +36,7 @@ int main(void)
 	const size_t len = 8 << 20; /* 8 MiB: 4 page tables */
 	long f0 = mmstat("fault_anon"), pa0 = mmstat("pt_page_alloc"), pf0 = mmstat("pt_page_free"),
 	     lr0 = mmstat("mmap_lock_read"), fg0 = mmstat("fault_global"), fv0 = mmstat("fault_vma"),
-	     fs0 = mmstat("spf_success");
+	     fs0 = mmstat("spf_success"), fr0 = mmstat("range_success");
 	char *p = mmap((void *)0x300000000, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 	check(p == (void *)0x300000000, "map 8 MiB at a fixed address", "%p", (void *)p);
 	for (size_t i = 0; i < len; i += 4096)
@@ -55,12 +55,16 @@ int main(void)
 		/* mm.lock=global: every fault takes mmap_lock for read;
 		 * mm.lock=vma: (nearly) none does - each takes its VMA's lock;
 		 * mm.lock=spf: none but the first of each page table (spf
-		 * never allocates a table: that fault falls back) */
+		 * never allocates a table: that fault falls back);
+		 * mm.lock=range: none - each takes its page's range lock */
 		long lr = mmstat("mmap_lock_read") - lr0, fg = mmstat("fault_global") - fg0,
-		     fv = mmstat("fault_vma") - fv0, fs = mmstat("spf_success") - fs0;
-		check((fg >= 2048 && lr >= 2048) || (fv >= 2048 && lr < 64) || (fs >= 2048 - 8 && lr < 64),
-		      "every fault took mmap_lock (global), only its VMA's lock (vma) or none (spf)",
-		      "fault_global +%ld, fault_vma +%ld, spf_success +%ld, mmap_lock_read +%ld", fg, fv, fs, lr);
+		     fv = mmstat("fault_vma") - fv0, fs = mmstat("spf_success") - fs0,
+		     fr = fr0 >= 0 ? mmstat("range_success") - fr0 : 0;
+		check((fg >= 2048 && lr >= 2048) || (fv >= 2048 && lr < 64) || (fs >= 2048 - 8 && lr < 64) ||
+			      (fr >= 2048 && lr < 64),
+		      "every fault took mmap_lock (global), only its VMA's lock (vma), none (spf) or its page's range (range)",
+		      "fault_global +%ld, fault_vma +%ld, spf_success +%ld, range_success +%ld, mmap_lock_read +%ld", fg,
+		      fv, fs, fr, lr);
 	}
 	check(munmap(p, len) == 0, "munmap the region", "failed");
 	if (have_mmstat)

@@ -142,22 +142,23 @@ static void check_mmstat(void)
 	}
 	/* every fault resolved is counted on one path: under mmap_lock
 	 * (mm.lock=global, or a fallback), under a per-VMA lock, or
-	 * speculatively (mm.lock=spf) */
+	 * speculatively (mm.lock=spf), under its page's range lock
+	 * (mm.lock=range) */
 	long long f0 = mmstat("fault"), l0 = mmstat("fault_global") + mmstat("fault_vma") + mmstat("fault_fallback") +
-					       mmstat("spf_success");
+					       mmstat("spf_success") + mmstat("range_success");
 	char *p = mmap(NULL, TOUCH_PAGES * 4096ul, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (!check(p != MAP_FAILED, "mmap 100 pages", "%s", strerror(errno)))
 		return;
 	for (int i = 0; i < TOUCH_PAGES; i++)
 		p[i * 4096] = 1;
 	long long f1 = mmstat("fault"), l1 = mmstat("fault_global") + mmstat("fault_vma") + mmstat("fault_fallback") +
-					       mmstat("spf_success");
+					       mmstat("spf_success") + mmstat("range_success");
 	if (f0 == 0 && f1 == 0) /* not a /proc bug: this kernel's fault path does not count yet */
 		check_skip("mmstat: fault grows by >= 100 after touching 100 pages", "fault is 0: faults not counted");
 	else
 		check(f0 >= 0 && f1 - f0 >= TOUCH_PAGES, "mmstat: fault grows by >= 100 after touching 100 pages",
 	      "%lld -> %lld", f0, f1);
-	check(l0 >= 0 && l1 - l0 >= TOUCH_PAGES, "mmstat: the faults are counted by path (fault_global/vma/fallback/spf_success)",
+	check(l0 >= 0 && l1 - l0 >= TOUCH_PAGES, "mmstat: the faults are counted by path (fault_global/vma/fallback/spf_success/range_success)",
 	      "%lld -> %lld", l0, l1);
 	munmap(p, TOUCH_PAGES * 4096ul);
 }
