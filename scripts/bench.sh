@@ -8,7 +8,7 @@
 # For each CPU count in BENCH_CPUS (default "1 2 4") it boots QEMU ONCE with
 #   init=/bench/pfbench mm.lock=FIRST bench.zero [BENCH_CMDLINE] -- modes=A,B all BENCH_SECONDS
 # and pfbench runs its cases (null, pf 1, pf 2, pf N on N > 2 CPUs, mix 1+1,
-# onevma 1+1, churn, fork 64 MiB) in each lock mode of BENCH_MODES (default "global vma") in turn,
+# onevma 1+1, churn, fork 64 MiB) in each lock mode of BENCH_MODES (default "global vma spf range") in turn,
 # switching through /proc/mm_lock: the modes are compared in the same boot,
 # because on QEMU TCG two boots of the same kernel differ by up to 40%
 # (where the guest's memory lands in the host, ...), far more than the
@@ -42,7 +42,7 @@
 # "!" in the header and named under the table.
 #
 # Environment: BENCH_SECONDS (per case, default 3), BENCH_CPUS (default
-# "1 2 4"), BENCH_RUNS (default 3), BENCH_MODES (default "global vma"),
+# "1 2 4"), BENCH_RUNS (default 3), BENCH_MODES (default "global vma spf range"),
 # BENCH_CMDLINE (other kernel parameters for every faultline boot; an
 # mm.lock= in it is dropped: BENCH_MODES sets that), BENCH_MEM (default
 # 256M), BENCH_LINUX, BENCH_LINUX_INITRD, MAKE.  Logs: build/bench/.
@@ -52,7 +52,7 @@ cd "$(dirname "$0")/.." || exit 2
 SECS=${BENCH_SECONDS:-3}
 CPUS_LIST=${BENCH_CPUS:-1 2 4}
 RUNS=${BENCH_RUNS:-3}
-read -r -a mode_words <<<"${BENCH_MODES:-global vma}"
+read -r -a mode_words <<<"${BENCH_MODES:-global vma spf range}"
 MODES="${mode_words[*]}" # one space between names
 EXTRA=${BENCH_CMDLINE:-}
 MEM=${BENCH_MEM:-256M}
