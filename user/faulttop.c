@@ -45,17 +45,20 @@
 
 extern char **environ;
 
-/* What a column shows: the sum of up to two /proc/mmstat_cpu rows. */
+/* What a column shows: the sum of up to three /proc/mmstat_cpu rows. */
+#define NROWS 3
 enum col { C_FAULT, C_VMA, C_FALLBACK, C_GLOBAL, C_MMAP_WAIT, C_VMA_WAIT, C_VMA_ABORT, C_IPI_TX, C_IPI_RX,
 	   C_ZEROED, C_GP, NCOL };
 static const struct column {
 	const char *head; /* table heading */
 	int width;        /* table width, with the space before */
 	const char *key;  /* the summary's key */
-	const char *rows[2];
+	const char *rows[NROWS];
 } cols[NCOL] = {
     [C_FAULT] = { "faults", 7, "faults", { "fault" } },
-    [C_VMA] = { "vma", 7, "vma", { "fault_vma" } },
+    /* the mode's own path: the VMA lock (vma), a speculation that held
+     * (spf) or the page's range lock (range); the rest fell back */
+    [C_VMA] = { "fast", 7, "fast", { "fault_vma", "spf_success", "range_success" } },
     [C_FALLBACK] = { "fallbk", 7, "fallback", { "fault_fallback" } },
     [C_GLOBAL] = { "global", 7, "global", { "fault_global" } },
     [C_MMAP_WAIT] = { "mmapW", 6, "mmap_wait", { "mmap_lock_read_wait", "mmap_lock_write_wait" } },
@@ -146,7 +149,7 @@ static bool read_snap(struct snap *s, char *why, size_t why_len)
 		snprintf(why, why_len, "%s: no header of CPU columns", STAT_PATH);
 		return false;
 	}
-	unsigned found = 0; /* bit per column row seen */
+	uint64_t found = 0; /* bit per column row seen */
 	for (line = nl + 1; *line; line = nl + 1) {
 		nl = strchr(line, '\n');
 		if (!nl)
@@ -157,7 +160,7 @@ static bool read_snap(struct snap *s, char *why, size_t why_len)
 		if (!colon || colon > nl)
 			continue;
 		for (int c = 0; c < NCOL; c++)
-			for (int r = 0; r < 2; r++) {
+			for (int r = 0; r < NROWS; r++) {
 				const char *row = cols[c].rows[r];
 				if (!row || strlen(row) != (size_t)(colon - line) || strncmp(line, row, strlen(row)))
 					continue;
@@ -167,12 +170,12 @@ static bool read_snap(struct snap *s, char *why, size_t why_len)
 					s->v[i][c] += v;
 					s->v[s->ncpu][c] += v;
 				}
-				found |= 1u << (c * 2 + r);
+				found |= 1ull << (c * NROWS + r);
 			}
 	}
 	for (int c = 0; c < NCOL; c++)
-		for (int r = 0; r < 2; r++)
-			if (cols[c].rows[r] && !(found & 1u << (c * 2 + r))) {
+		for (int r = 0; r < NROWS; r++)
+			if (cols[c].rows[r] && !(found & 1ull << (c * NROWS + r))) {
 				snprintf(why, why_len, "%s: no row %s", STAT_PATH, cols[c].rows[r]);
 				return false;
 			}
