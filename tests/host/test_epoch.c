@@ -498,10 +498,12 @@ TEST(busy_cpu_holds_grace_period_up)
 /* The same with a real thread: CPU 1 spins (in and out of read sections,
  * never quiescent) for 200 ms, then reports. */
 static int spinner_report; /* atomic */
+static int spinner_running; /* atomic: CPU 1 is out of idle */
 static void *spinner(void *arg)
 {
 	as_cpu(1);
 	epoch_idle_exit();
+	__atomic_store_n(&spinner_running, 1, __ATOMIC_RELEASE);
 	while (!__atomic_load_n(&spinner_report, __ATOMIC_ACQUIRE)) {
 		epoch_enter();
 		(void)smp_load_acquire(&cur);
@@ -518,9 +520,13 @@ TEST(busy_thread_holds_grace_period_up)
 {
 	CHECK(settle());
 	spinner_report = 0;
+	spinner_running = 0;
 	pthread_t th;
 	pthread_create(&th, NULL, spinner, NULL);
-	usleep(10000);
+	/* until CPU 1 has left idle (a sleep of 10 ms was not always enough
+	 * on a loaded host: the grace period then rightly skipped it) */
+	while (!__atomic_load_n(&spinner_running, __ATOMIC_ACQUIRE))
+		sched_yield();
 	as_cpu(0);
 	epoch_idle_exit();
 	uint64_t s = epoch_snap(), t0 = epoch_clock_ns();
