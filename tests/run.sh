@@ -809,10 +809,11 @@ expect_boot user-init-missing 1 128M 35 "init=/nonexistent panic=exit" 'cannot r
 # the tree `make lab` writes (build/test/lab-NAME) builds (the kernel and
 # the initramfs); its grade is below full marks (its stubs are not a
 # no-op; grade.sh --until-fail stops at the first lost point); the full
-# tree's grade is full marks.  That last one reuses this run's results when the whole
-# suite ran (no TESTS) with no failure before this step: every graded case
-# is a case of this suite, run just now (its log is checked to be from
-# this run), so each passed.  Otherwise it grades the full tree here.
+# tree's grade is full marks.  That last one reuses this run's results
+# when the whole suite ran (no TESTS) with no failure before this step:
+# every graded case is a case of this suite, run just now (its log is
+# checked to be from this run), so each passed.  Otherwise it grades the
+# full tree here.
 lab_start=$(($(date +%s) - SECONDS)) # when this run began
 lab_fail0=$fail
 if selected lab-markers; then
