@@ -14,8 +14,8 @@
 #
 # What grades a lab is in docs/labs/labs.txt ("test NAME POINTS CASE"): the
 # cases are run by tests/run.sh (TESTS= the regex of their names) after
-# the kernel, the initramfs and the host tests they need are built.  Environment:
-# GRADE_LOG=FILE scores run.sh's output already in FILE instead of running
+# the kernel, the initramfs and the host tests they need are built.
+# Environment: GRADE_LOG=FILE scores run.sh's output already in FILE instead of running
 # it (tests/run.sh's lab step); GRADE_QUIET=1 prints only the scores.
 set -u
 cd "$(dirname "$0")/.." || exit 2
@@ -38,12 +38,13 @@ if [ ${#labs[@]} -eq 0 ]; then
 	fi
 fi
 
-# score LAB LOG QUIET RAN CASE...: each "POINTS CASE" with its points.  A case earns its points when run.sh printed a
-# line for it in LOG ("ok - CASE", "ok - CASE: ...", "ok - CASE (...)") and
-# every such line is a plain ok.  The last line: "SCORE GOT MAX RUNMAX",
-# RUNMAX the points of the cases that ran.  RAN: the run.sh names that ran, space-
-# separated, or "*" for all (the others' cases are "NOT RUN": --until-fail
-# stopped before them).
+# score LAB LOG QUIET RAN CASE...: each "POINTS CASE" with its points.  A
+# case earns its points when run.sh printed a line for it in LOG ("ok -
+# CASE", "ok - CASE: ...", "ok - CASE (...)") and every such line is a
+# plain ok.  RAN: the run.sh names that ran, space-separated, or "*" for
+# all (the others' cases are "NOT RUN": --until-fail stopped before
+# them).  The last line: "SCORE GOT MAX RUNMAX", RUNMAX the points of the
+# cases that ran.
 score() {
 	local lab=$1 log=$2 quiet=$3 ran=$4
 	shift 4
@@ -105,9 +106,9 @@ for lab in "${labs[@]}"; do
 			echo "$lab: building, then running tests/run.sh with TESTS='$regex'"
 		fi
 		: >"$log"
-		# shellcheck disable=SC2086
 		# The kernel and the initramfs (each boot makes the ISO of its own
 		# command line: the default ISO would be a grub-mkrescue for nothing).
+		# shellcheck disable=SC2086
 		if ! make -s --no-print-directory -j"$(nproc)" kernel initramfs $hosts >"$OUT/$lab.build.log" 2>&1; then
 			tail -30 "$OUT/$lab.build.log"
 			echo "$lab: the tree does not build (above; $OUT/$lab.build.log): no test runs"
