@@ -15,8 +15,8 @@
 # What grades a lab is in docs/labs/labs.txt ("test NAME POINTS CASE"): the
 # cases are run by tests/run.sh (TESTS= the regex of their names) after
 # the kernel, the initramfs and the host tests they need are built.
-# Environment: GRADE_LOG=FILE scores run.sh's output already in FILE instead of running
-# it (tests/run.sh's lab step); GRADE_QUIET=1 prints only the scores.
+# Environment: GRADE_LOG=FILE scores run.sh's output already in FILE
+# instead of running it; GRADE_QUIET=1 prints only the scores.
 set -u
 cd "$(dirname "$0")/.." || exit 2
 LABS_TXT=docs/labs/labs.txt
