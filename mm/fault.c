@@ -46,6 +46,7 @@
 #include "mm/vma_lock.h"
 #include "mm/shmem.h"
 
+/* LAB(fault) begin: does v's prot allow the access; a fresh page for page_va of v (zeroed, the file's bytes, or the shared object's); a page back */
 bool fault_access_ok(const struct vma *v, unsigned access)
 {
 	if (access & FAULT_WRITE)
@@ -79,6 +80,7 @@ void fault_put_page(phys_addr_t pa)
 	if (user_page_unmap(pa))
 		frame_free(phys_to_page(pa), 0);
 }
+/* LAB(fault) end */
 
 /* What a fault finds at va before getting a page (pte_present_already). */
 enum pte_found {
@@ -112,6 +114,7 @@ static enum pte_found pte_present_already(struct mm *mm, const struct vma *v, ui
 	return found;
 }
 
+/* LAB(fault) begin: steps 2-4: a PTE already there, else get a page with no lock held, install it under the split lock - or lose the race */
 /* Steps 2-4 for an address in v, which cannot change meanwhile (the
  * caller holds its read lock or mmap_lock), or a snapshot of v that stays
  * right for va while the caller holds va's range lock (range_mode.c). */
@@ -146,6 +149,7 @@ int fault_in_page(struct mm *mm, const struct vma *v, uint64_t va, unsigned acce
 		mmstat_inc(MMSTAT_FAULT_OOM);
 	return r;
 }
+/* LAB(fault) end */
 
 /* Linux's stack_guard_gap (256 pages). */
 #define STACK_GUARD_GAP (256 * PAGE_SIZE)
@@ -187,6 +191,7 @@ int vm_expand_stack(struct mm *mm, uint64_t addr)
 	return r;
 }
 
+/* LAB(fault) begin: under mmap_lock for read: find the VMA (or grow a stack), check the access (-EFAULT, -EACCES), fault the page in */
 /* The fault under mmap_lock: mm.lock=global always, the other modes when
  * their own way could not do it. */
 int fault_locked(struct mm *mm, uint64_t addr, unsigned access)
@@ -212,6 +217,7 @@ int fault_locked(struct mm *mm, uint64_t addr, unsigned access)
 	mmap_read_unlock(mm);
 	return r;
 }
+/* LAB(fault) end */
 
 int mm_fault(struct mm *mm, uint64_t addr, unsigned access)
 {

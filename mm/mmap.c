@@ -22,6 +22,7 @@
 #include "mm/vma_lock.h"
 #include "mm/shmem.h"
 
+/* LAB(mmap) begin: where a mapping of len bytes goes: MAP_FIXED as asked, a free hint, else the highest gap below the top */
 /* Is [start, end) free of VMAs? */
 static bool range_free(struct mm *mm, uint64_t start, uint64_t end)
 {
@@ -53,6 +54,7 @@ long get_unmapped_area(struct mm *mm, uint64_t addr, uint64_t len, unsigned flag
 	uint64_t a = vma_find_gap(mm, len, MMAP_MIN_ADDR, mmap_top(mm));
 	return a ? (long)a : -ENOMEM;
 }
+/* LAB(mmap) end */
 
 #define PMD_SIZE (2ul << 20)
 
@@ -77,6 +79,7 @@ static uint64_t thp_aligned_area(struct mm *mm, uint64_t len)
 
 /* ---- removing ---- */
 
+/* LAB(mmap) begin: remove [start, end): split at both ends, take the VMAs out, zap their pages and free the tables, one shootdown, then free */
 /* do_munmap; downgrade: munmap(2) itself - once the VMAs are out of the
  * tree, go on under mmap_lock for read (mmap_write_downgrade), and return
  * with it held so (also on failure). */
@@ -133,6 +136,7 @@ out:
 		mmap_write_downgrade(mm);
 	return r;
 }
+/* LAB(mmap) end */
 
 int do_munmap(struct mm *mm, uint64_t start, uint64_t end) { return munmap_range(mm, start, end, false); }
 

@@ -41,6 +41,7 @@ struct ptl_box {
 	struct epoch_head eh;
 };
 
+/* LAB(pagetable) begin: a zeroed page for a table, a last-level one with its split lock; and back to the allocator */
 /* A zeroed page for a table; a last-level one gets its split lock. */
 static void *table_alloc(bool last_level)
 {
@@ -64,6 +65,7 @@ static void table_release(void *table, bool last_level)
 		kfree((struct ptl_box *)phys_to_page(virt_to_phys(table))->ptl);
 	page_free(table, 0);
 }
+/* LAB(pagetable) end */
 
 static void ptl_reclaim(struct epoch_head *h) { kfree((char *)h - offsetof(struct ptl_box, eh)); }
 
@@ -89,6 +91,7 @@ void pgtable_retire(struct page *pg)
 	call_epoch((struct epoch_head *)&pg->lru, pgtable_reclaim);
 }
 
+/* LAB(pagetable) begin: walk PML4, PDPT and PD to the last-level table of va, allocating missing levels when alloc (lost races free the spare) */
 uint64_t *pt_table(struct mm *mm, uint64_t va, bool alloc)
 {
 	uint64_t *table = mm->pgd;
@@ -121,6 +124,7 @@ uint64_t *pt_table(struct mm *mm, uint64_t va, bool alloc)
 }
 
 struct spinlock *pt_table_ptl(uint64_t *table) { return phys_to_page(virt_to_phys(table))->ptl; }
+/* LAB(pagetable) end */
 
 struct spinlock *pt_table_ptl_lockless(struct mm *mm, uint64_t va, uint64_t *table)
 {
@@ -132,6 +136,7 @@ struct spinlock *pt_table_ptl_lockless(struct mm *mm, uint64_t va, uint64_t *tab
 	return pt_table(mm, va, false) == table ? ptl : NULL;
 }
 
+/* LAB(pagetable) begin: va's PTE with its table's split lock held (NULL: no table and !alloc, or no memory); pte_unlock drops it */
 uint64_t *pte_offset_lock(struct mm *mm, uint64_t va, bool alloc, struct spinlock **ptl)
 {
 	uint64_t *table = pt_table(mm, va, alloc);
@@ -143,6 +148,7 @@ uint64_t *pte_offset_lock(struct mm *mm, uint64_t va, bool alloc, struct spinloc
 }
 
 void pte_unlock(struct spinlock *ptl) { spin_unlock(ptl); }
+/* LAB(pagetable) end */
 
 /* Free every user page and page-table page of a dead mm (nobody can reach
  * it: no locks needed). */

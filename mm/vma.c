@@ -260,6 +260,7 @@ void vma_free(struct vma *v)
 	call_epoch(&v->eh, vma_reclaim);
 }
 
+/* LAB(mmap) begin: split v at addr into [start, addr) and a new VMA [addr, end) with the offsets that follow; NULL when out of memory */
 /* Move v's start to addr (file offset and bytes follow). */
 static void vma_advance(struct vma *v, uint64_t addr)
 {
@@ -288,7 +289,9 @@ struct vma *vma_split(struct mm *mm, struct vma *v, uint64_t addr)
 	mmstat_inc(MMSTAT_VMA_SPLIT);
 	return n;
 }
+/* LAB(mmap) end */
 
+/* LAB(mmap) begin: merge v with the neighbours it can be one VMA with (same rights, kind, contiguous offsets); return the VMA v is now part of */
 /* Could b follow a directly in one VMA?  Linux's is_mergeable_vma +
  * can_vma_merge_before/after: same rights and kind, the same file or
  * shared object at contiguous offsets, and for private anonymous memory
@@ -347,3 +350,4 @@ struct vma *vma_merge_neighbours(struct mm *mm, struct vma *v)
 	}
 	return v;
 }
+/* LAB(mmap) end */

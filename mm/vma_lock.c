@@ -10,6 +10,7 @@
 #include "mm/mmap_lock.h"
 #include "mm/mmstat.h"
 
+/* LAB(vmalock) begin: take v's read lock without waiting (-EAGAIN: detached, -EBUSY: write-locked); find and read-lock the VMA of addr under an epoch, NULL: fall back */
 int vma_start_read(struct mm *mm, struct vma *v)
 {
 	int old = load_relaxed(&v->vm_refcnt);
@@ -69,6 +70,7 @@ struct vma *lock_vma_under_epoch(struct mm *mm, uint64_t addr)
 	mmstat_inc(MMSTAT_VMA_LOCK_ABORT);
 	return NULL;
 }
+/* LAB(vmalock) end */
 
 bool vma_is_write_locked(const struct vma *v) { return READ_ONCE(v->vm_lock_seq) == READ_ONCE(v->mm->mm_lock_seq); }
 
@@ -79,6 +81,7 @@ void vma_assert_write_locked(const struct vma *v)
 		      (unsigned long long)v->end);
 }
 
+/* LAB(vmalock) begin: write-lock v until mmap_write_unlock: keep new readers out, wait for those inside, set vm_lock_seq */
 void vma_start_write(struct vma *v)
 {
 	struct mm *mm = v->mm;
@@ -103,6 +106,7 @@ void vma_start_write(struct vma *v)
 	smp_mb();
 	fetch_sub_release(&v->vm_refcnt, VMA_LOCK_OFFSET); /* readers may try again: they see the seq */
 }
+/* LAB(vmalock) end */
 
 void vma_start_write_range(struct mm *mm, uint64_t start, uint64_t end)
 {
@@ -110,6 +114,7 @@ void vma_start_write_range(struct mm *mm, uint64_t start, uint64_t end)
 		vma_start_write(v);
 }
 
+/* LAB(vmalock) begin: a VMA entering the tree write-locked with one reference; leaving it: wait out racing readers, then 0 */
 void vma_mark_attached(struct vma *v)
 {
 	WRITE_ONCE(v->vm_lock_seq, v->mm->mm_lock_seq); /* write-locked until the writer is done */
@@ -127,6 +132,7 @@ void vma_mark_detached(struct vma *v)
 		cpu_relax();
 	}
 }
+/* LAB(vmalock) end */
 
 /* ---- mm.debug ---- */
 

@@ -7,7 +7,9 @@
 #   scripts/lab.sh list             the labs in order, with their marked functions
 #   scripts/lab.sh make NAME [DIR]  write the tree for lab NAME (default
 #                                   build/lab-NAME): its regions become stubs;
-#                                   LATER=stub: those of every later lab too
+#                                   LATER=stub: those of every later lab too;
+#                                   LAB_SEED_BUILD=0: no copy of build/;
+#                                   LAB_GIT=0: no git repository in it
 #
 # A region is the lines between "/* LAB(name) begin: contract */" and
 # "/* LAB(name) end */", each alone on its line, in a .c or .h file.  The
@@ -216,7 +218,9 @@ cmd_make() {
 	# Seed the student's build/ with this tree's (times kept): make then
 	# recompiles only what the stubs changed.  LAB_SEED_BUILD=0: no seed.
 	if [ "${LAB_SEED_BUILD:-1}" != 0 ] && [ -f build/kernel.elf ]; then
-		tar --format=posix -cf - --exclude='build/lab-*' --exclude=build/test --exclude=build/grade --exclude=build/bench build |
+		# (not the ISOs: each grading boot makes its own, `make` the default)
+		tar --format=posix -cf - --exclude='build/lab-*' --exclude=build/test --exclude=build/grade --exclude=build/bench \
+			--exclude='build/*.iso' --exclude='build/*.iso.log' --exclude='build/*.dir' build |
 			tar -xf - -C "$dest"
 	fi
 	local list f
@@ -241,7 +245,8 @@ cmd_make() {
 		[ -n "$fns" ] && echo "  $n ($how):$([ "$how" = stub ] && echo " write" || echo "") $fns"
 	done < <(lab_order)
 	rm -f "$list" "$list.one" "$list.c"
-	if command -v git >/dev/null 2>&1; then # its own history: git diff shows what the student wrote
+	# its own history: git diff shows what the student wrote (LAB_GIT=0: none)
+	if [ "${LAB_GIT:-1}" != 0 ] && command -v git >/dev/null 2>&1; then
 		(cd "$dest" && git init -q && git add -A . ':!build' 2>/dev/null &&
 			git -c user.name=faultline -c user.email=lab@faultline.invalid commit -q -m "lab $name: start" &&
 			echo "  (a git repository of its own: 'git diff' shows your changes)") || true
