@@ -38,6 +38,7 @@
 #include "mm/fault_internal.h"
 #include "mm/mmap_lock.h"
 #include "mm/mmstat.h"
+#include "kernel/uaccess.h"
 
 #define PMD_SPAN (2ul << 20) /* what one last-level table maps */
 
@@ -195,6 +196,15 @@ int range_fault(struct mm *mm, uint64_t addr, unsigned access)
 {
 	uint64_t va = ALIGN_DOWN(addr, PAGE_SIZE);
 	struct range_lock r;
+	/* No VMA can be there, and the last page's range [va, va + 4096)
+	 * would wrap to 0 (a user copy handed a kernel address, e.g.
+	 * clone's CLONE_CHILD_SETTID, gets here): the locked path says
+	 * -EFAULT. */
+	if (addr >= USER_TOP) {
+		mmstat_inc(MMSTAT_RANGE_FALLBACK);
+		mmstat_inc(MMSTAT_FAULT_FALLBACK);
+		return fault_locked(mm, addr, access);
+	}
 	if (!range_read_trylock(&mm->range_locks, &r, va, va + PAGE_SIZE)) {
 		mmstat_inc(MMSTAT_RANGE_TRYLOCK_FAIL);
 		if (range_read_lock(&mm->range_locks, &r, va, va + PAGE_SIZE))

@@ -32,5 +32,10 @@ int main(void)
 	try(CLONE_PARENT_SETTID, (void *)16, NULL, "CLONE_PARENT_SETTID to the NULL page: the child is made");
 	try(CLONE_CHILD_SETTID, NULL, kernel, "CLONE_CHILD_SETTID to a kernel address: the child is made");
 	try(CLONE_CHILD_SETTID, NULL, ro, "CLONE_CHILD_SETTID to a read-only page: the child is made");
+	/* the very last page: its range [va, va + 4096) wraps to 0 (mm.lock=range
+	 * panicked on it before it checked the address; found by sysfuzz) */
+	void *last = (void *)0xfffffffffffffff0UL;
+	try(CLONE_CHILD_SETTID, NULL, last, "CLONE_CHILD_SETTID to the last page of the address space: the child is made");
+	try(CLONE_PARENT_SETTID, last, NULL, "CLONE_PARENT_SETTID to the last page of the address space: the child is made");
 	return check_done();
 }
